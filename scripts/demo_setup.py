@@ -1,0 +1,52 @@
+# Run inside `odoo-bin shell` by ./run.sh: connects the main company to the
+# sandbox organisation through the real OAuth flow and prepares sample partners.
+# Idempotent: a second run keeps what is there.
+import os
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+from odoo.addons.xero_connector.tests.common import Sandbox
+
+sandbox = Sandbox(os.environ["XC_SANDBOX_URL"])
+base_url = os.environ["XC_BASE_URL"]
+env["ir.config_parameter"].set_param("web.base.url", base_url)
+env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
+redirect_uri = f"{base_url}/xero/oauth/callback"
+
+orgs = sandbox.call("GET", "organisations")
+orgs = orgs.get("organisations", orgs) if isinstance(orgs, dict) else orgs
+org = next((o for o in orgs if o["name"] == "Demo Company (Global)"), None) or \
+    sandbox.create_org("Demo Company (Global)", base_currency="USD", country_code="US")
+connection = env["xero.connection"].search([("company_id", "=", env.company.id)])
+admin = env.ref("base.user_admin")
+
+if not connection or connection.state != "connected":
+    app = sandbox.create_app([redirect_uri], organisations=[org["tenant_id"]], name="Odoo demo")
+    values = {"client_id": app["client_id"], "client_secret": app["client_secret"],
+              "login_url": sandbox.url, "identity_url": sandbox.url, "api_url": sandbox.url,
+              "web_url": sandbox.url, "responsible_user_id": admin.id}
+    if connection:
+        connection.write(values)
+    else:
+        connection = env["xero.connection"].create(dict(values, company_id=env.company.id))
+    authorize = connection.with_user(admin).action_connect()["url"]
+    location = sandbox.consent(authorize)
+    params = {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+    conn = env["xero.connection"].with_user(admin)._oauth_connection_for_state(params["state"])
+    tenants = conn._oauth_finish(params["code"])
+    conn._oauth_select_tenant(tenants[0])
+
+partners = env["res.partner"].search([("is_company", "=", True), ("email", "!=", False)], limit=5)
+if not partners:
+    partners = env["res.partner"].create([
+        {"name": "Azure Interior", "is_company": True, "email": "azure.interior24@example.com",
+         "phone": "(870)-931-0505", "city": "Fremont", "street": "4557 De Silva St"},
+        {"name": "Deco Addict", "is_company": True, "email": "deco.addict82@example.com",
+         "city": "Pleasant Hill", "street": "77 Santa Barbara Rd"},
+        {"name": "Gemini Furniture", "is_company": True, "email": "gemini.furniture39@example.com",
+         "city": "Fairfield", "street": "317 Fairchild Dr"},
+    ])
+partners.with_user(admin).xero_allow_sync = True
+env.cr.commit()
+print(f"Connected to {connection.tenant_name}; {len(partners)} partners allowed to sync.")

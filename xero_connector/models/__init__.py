@@ -1,0 +1,1 @@
+from . import xero_connection, xero_binding, xero_sync_log, xero_sync_mixin, res_partner, res_config_settings

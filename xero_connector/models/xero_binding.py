@@ -1,0 +1,101 @@
+from odoo import _, api, fields, models, tools
+
+SYNC_STATES = [
+    ("not_synced", "Not synced"),
+    ("pending", "Waiting"),
+    ("synced", "Synced"),
+    ("error", "Sync error"),
+]
+
+
+class XeroBinding(models.Model):
+    """The link between one Odoo record and one Xero record, per connection.
+
+    Unique per (connection, record) and per (connection, Xero id); the fields
+    shown on records (Xero ID, link, status, error) are views of the current
+    company's binding.
+    """
+
+    _name = "xero.binding"
+    _description = "Xero Link"
+    _order = "write_date desc, id desc"
+    _rec_name = "display_name"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    res_model = fields.Char("Model", required=True, index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True, index=True)
+    record_name = fields.Char(compute="_compute_record_name")
+    xero_id = fields.Char("Xero ID", copy=False, index=True)
+    xero_number = fields.Char("Xero Number", copy=False)
+    allow_sync = fields.Boolean("Allow Xero Sync", default=False)
+    state = fields.Selection(SYNC_STATES, default="not_synced", required=True, index=True)
+    need_sync = fields.Boolean(
+        default=False, index=True, help="A mapped field changed since the last push.")
+    payload_hash = fields.Char(copy=False, help="Hash of the last payload Xero accepted.")
+    push_count = fields.Integer(
+        default=0, copy=False,
+        help="Successful pushes so far; part of the idempotency key, so a retry of an "
+             "unacknowledged push replays it and a later change is a new request.")
+    last_sync_date = fields.Datetime(copy=False)
+    last_error = fields.Text(copy=False)
+    last_error_detail = fields.Text(copy=False, groups="xero_connector.group_xero_manager")
+    xero_url = fields.Char("Xero Link", compute="_compute_xero_url")
+
+    _sql_constraints = [
+        ("record_uniq", "unique(connection_id, res_model, res_id)",
+         "A record can be linked to one Xero record per connection only."),
+    ]
+
+    def init(self):
+        tools.create_unique_index(
+            self.env.cr, "xero_binding_xero_id_uniq", self._table,
+            ["connection_id", "xero_id"])
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for binding in self:
+            record = binding._record()
+            binding.record_name = record.display_name if record.exists() else _("(deleted)")
+
+    @api.depends("record_name", "xero_id")
+    def _compute_display_name(self):
+        for binding in self:
+            binding.display_name = f"{binding.record_name} ↔ {binding.xero_id or _('not in Xero')}"
+
+    @api.depends("xero_id", "res_model", "connection_id.short_code", "connection_id.web_url")
+    def _compute_xero_url(self):
+        for binding in self:
+            path = binding._xero_path()
+            binding.xero_url = binding.connection_id._deep_link(path) if path else False
+
+    @api.model
+    def _for_records(self, connection, records):
+        """{record id: binding} for ``records`` on ``connection``, creating missing bindings."""
+        bindings = self.search([("connection_id", "=", connection.id),
+                                ("res_model", "=", records._name), ("res_id", "in", records.ids)])
+        by_id = {b.res_id: b for b in bindings}
+        missing = [rid for rid in records.ids if rid not in by_id]
+        if missing:
+            created = self.create([{"connection_id": connection.id, "res_model": records._name,
+                                    "res_id": rid} for rid in missing])
+            by_id.update({b.res_id: b for b in created})
+        return by_id
+
+    def _record(self):
+        self.ensure_one()
+        if self.res_model not in self.env:
+            return self.env["res.partner"].browse()
+        return self.env[self.res_model].browse(self.res_id)
+
+    def _xero_path(self):
+        self.ensure_one()
+        if not self.xero_id or self.res_model not in self.env:
+            return False
+        model = self.env[self.res_model]
+        return model._xero_deep_link_path(self.xero_id) if hasattr(model, "_xero_deep_link_path") else False
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": self.res_model,
+                "res_id": self.res_id, "view_mode": "form"}

@@ -1,0 +1,172 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import xero_client as xc
+from ..services.engine import SyncEngine
+from ..services.mappers import MAPPERS
+from .xero_binding import SYNC_STATES
+
+
+class XeroSyncMixin(models.AbstractModel):
+    """Xero fields and actions for a synchronised model.
+
+    Every field here is a view of the current company's binding
+    (:class:`xero.binding`); nothing Xero-specific is stored on the record.
+    """
+
+    _name = "xero.sync.mixin"
+    _description = "Synchronised with Xero"
+    #: key of services.mappers.MAPPERS
+    _xero_entity = None
+
+    xero_binding_ids = fields.One2many(
+        "xero.binding", "res_id", string="Xero Links",
+        domain=lambda self: [("res_model", "=", self._name)])
+    xero_allow_sync = fields.Boolean(
+        "Allow Xero Sync", compute="_compute_xero_fields", inverse="_inverse_xero_allow_sync",
+        search="_search_xero_allow_sync",
+        help="Send this record to the Xero organisation of the current company.")
+    xero_id = fields.Char("Xero ID", compute="_compute_xero_fields", search="_search_xero_id")
+    xero_number = fields.Char("Xero Number", compute="_compute_xero_fields")
+    xero_url = fields.Char("Xero Link", compute="_compute_xero_fields")
+    xero_sync_state = fields.Selection(
+        SYNC_STATES, string="Xero Status", compute="_compute_xero_fields",
+        search="_search_xero_sync_state")
+    xero_last_sync = fields.Datetime("Last Xero Sync", compute="_compute_xero_fields")
+    xero_last_error = fields.Text("Xero Error", compute="_compute_xero_fields")
+    xero_connected = fields.Boolean(compute="_compute_xero_fields")
+
+    # ------------------------------------------------------------------
+    def _xero_connection(self):
+        return self.env["xero.connection"]._for_company(raise_if_missing=False)
+
+    def _xero_bindings(self, connection=None):
+        """{record id: binding} for the current company's connection."""
+        connection = connection or self._xero_connection()
+        if not connection or not self.ids:
+            return {}
+        bindings = self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", connection.id), ("res_model", "=", self._name),
+            ("res_id", "in", self.ids)])
+        return {b.res_id: b for b in bindings}
+
+    @api.depends("xero_binding_ids")
+    @api.depends_context("company")
+    def _compute_xero_fields(self):
+        connection = self._xero_connection()
+        bindings = self._xero_bindings(connection)
+        for record in self:
+            binding = bindings.get(record.id)
+            record.xero_connected = bool(connection) and connection.state == "connected"
+            record.xero_allow_sync = binding.allow_sync if binding else False
+            record.xero_id = binding.xero_id if binding else False
+            record.xero_number = binding.xero_number if binding else False
+            record.xero_url = binding.xero_url if binding else False
+            record.xero_sync_state = binding.state if binding else "not_synced"
+            record.xero_last_sync = binding.last_sync_date if binding else False
+            record.xero_last_error = binding.last_error if binding else False
+
+    def _inverse_xero_allow_sync(self):
+        connection = self._xero_connection()
+        if not connection:
+            if any(self.mapped("xero_allow_sync")):
+                raise UserError(_("Connect %(company)s to Xero first (Settings › Xero).",
+                                  company=self.env.company.name))
+            return
+        bindings = self.env["xero.binding"].sudo()._for_records(connection, self)
+        for record in self:
+            bindings[record.id].allow_sync = record.xero_allow_sync
+
+    def _binding_subquery(self, domain):
+        connection = self._xero_connection()
+        if not connection:
+            return []
+        return self.env["xero.binding"].sudo()._search(
+            [("connection_id", "=", connection.id), ("res_model", "=", self._name)] + domain
+        ).subselect("res_id")
+
+    def _search_xero_allow_sync(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on Allow Xero Sync."))
+        positive = (operator == "=") == value
+        ids = self._binding_subquery([("allow_sync", "=", True)])
+        return [("id", "in" if positive else "not in", ids)]
+
+    def _search_xero_id(self, operator, value):
+        if operator in ("=", "!=") and value is False:
+            ids = self._binding_subquery([("xero_id", "!=", False)])
+            return [("id", "not in" if operator == "=" else "in", ids)]
+        return [("id", "in", self._binding_subquery([("xero_id", operator, value)]))]
+
+    def _search_xero_sync_state(self, operator, value):
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if operator not in ("=", "in", "!=", "not in"):
+            raise UserError(_("Unsupported search on Xero Status."))
+        positive = operator in ("=", "in")
+        if "not_synced" in values:
+            # records without a binding are "not synced" too
+            others = [v for v in ("pending", "synced", "error") if v not in values]
+            ids = self._binding_subquery([("state", "in", others)])
+            return [("id", "not in" if positive else "in", ids)]
+        ids = self._binding_subquery([("state", "in", values)])
+        return [("id", "in" if positive else "not in", ids)]
+
+    # ------------------------------------------------------------------
+    @api.model
+    def _xero_push_targets(self, records):
+        """The records that actually become Xero records (hook)."""
+        return records
+
+    @api.model
+    def _xero_deep_link_path(self, xero_id):
+        raise NotImplementedError
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self._xero_entity and set(vals) & MAPPERS[self._xero_entity].tracked_fields():
+            targets = self._xero_push_targets(self)
+            self.env["xero.binding"].sudo().search([
+                ("res_model", "=", targets._name), ("res_id", "in", targets.ids),
+                ("xero_id", "!=", False), ("need_sync", "=", False),
+            ]).write({"need_sync": True})
+        return result
+
+    def unlink(self):
+        bindings = self.env["xero.binding"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)])
+        result = super().unlink()
+        bindings.unlink()
+        return result
+
+    # ------------------------------------------------------------------
+    def action_xero_sync(self):
+        """'Sync to Xero': push the records whose Allow Xero Sync is ticked."""
+        connection = self.env["xero.connection"]._for_company()
+        allowed = self.filtered("xero_allow_sync")
+        if not allowed:
+            raise UserError(_("Tick 'Allow Xero Sync' on the records to send to Xero."))
+        try:
+            log = SyncEngine(connection, trigger="button").push(self._xero_entity, allowed)
+        except xc.XeroError as exc:
+            raise UserError(_("Xero sync failed: %(error)s", error=exc.message)) from exc
+        skipped = len(self) - len(allowed)
+        message = log.message
+        if skipped:
+            message += " " + _("%(count)s records without 'Allow Xero Sync' were left out.", count=skipped)
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {
+                "type": "danger" if log.count_failed else "success",
+                "title": _("Sync to Xero"),
+                "message": message if not (log.count_failed and len(allowed) == 1)
+                else log.failed_line_ids[:1].message,
+                "sticky": bool(log.count_failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_xero_open(self):
+        self.ensure_one()
+        if not self.xero_url:
+            raise UserError(_("This record is not in Xero yet."))
+        return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}

@@ -1,0 +1,1 @@
+"""Plain-Python services: the Xero client, the mappers and the generic sync engine."""

@@ -1,0 +1,135 @@
+"""Declarative mappers: one small class per entity, Odoo record -> Xero dict.
+
+A mapper lists its direct field copies in ``direct`` and composes the rest in
+methods decorated with :func:`mapping`, each naming the Odoo fields it reads so
+that the engine knows which writes make a record need a new push.
+"""
+
+from odoo import _
+
+
+class MappingError(Exception):
+    """A record cannot be expressed in Xero; the message tells the user what to fix."""
+
+
+def mapping(*depends):
+    """Mark a mapper method; ``depends`` are the Odoo fields it reads."""
+    def decorate(func):
+        func._xero_mapping_depends = depends
+        return func
+    return decorate
+
+
+class Mapper:
+    #: (odoo field, Xero key) pairs copied as they are (empty values omitted)
+    direct = []
+    #: Odoo model and Xero entity (a key of xero_client.ENTITIES)
+    model = None
+    entity = None
+    id_key = None
+    number_key = None
+
+    def __init__(self, env):
+        self.env = env
+
+    @classmethod
+    def _mapping_methods(cls):
+        return [getattr(cls, name) for name in dir(cls)
+                if hasattr(getattr(cls, name, None), "_xero_mapping_depends")]
+
+    @classmethod
+    def tracked_fields(cls):
+        """Odoo fields whose change makes the Xero record stale."""
+        fields = {odoo_field for odoo_field, _key in cls.direct}
+        for method in cls._mapping_methods():
+            fields.update(method._xero_mapping_depends)
+        return {f.split(".")[0] for f in fields}
+
+    def to_xero(self, record):
+        payload = {}
+        for odoo_field, key in self.direct:
+            value = record[odoo_field]
+            if value not in (False, None, ""):
+                payload[key] = value
+        for method in self._mapping_methods():
+            payload.update(method(self, record) or {})
+        return {k: v for k, v in payload.items() if v not in (False, None, "", [], {})}
+
+    def clearable_keys(self):
+        """Keys to send as "" on update when Odoo has no value, so Xero forgets them."""
+        return [key for _field, key in self.direct]
+
+
+def _split_name(name):
+    parts = (name or "").strip().split()
+    if len(parts) < 2:
+        return {"FirstName": parts[0]} if parts else {}
+    return {"FirstName": " ".join(parts[:-1]), "LastName": parts[-1]}
+
+
+class ContactMapper(Mapper):
+    model = "res.partner"
+    entity = "Contacts"
+    id_key = "ContactID"
+    number_key = "ContactNumber"
+    direct = [
+        ("email_normalized", "EmailAddress"),
+        ("ref", "ContactNumber"),
+        ("vat", "TaxNumber"),
+    ]
+    # Xero keeps at most this many contact persons per contact.
+    MAX_PERSONS = 5
+
+    @mapping("name", "is_company")
+    def name(self, partner):
+        name = (partner.name or "").strip()
+        if not name:
+            raise MappingError(_("The contact has no name; Xero needs one."))
+        values = {"Name": name}
+        if not partner.is_company:
+            values.update(_split_name(name))
+        return values
+
+    @mapping("active")
+    def status(self, partner):
+        return {"ContactStatus": "ACTIVE" if partner.active else "ARCHIVED"}
+
+    @mapping("phone", "mobile")
+    def phones(self, partner):
+        phones = []
+        if partner.phone:
+            phones.append({"PhoneType": "DEFAULT", "PhoneNumber": partner.phone})
+        if partner.mobile:
+            phones.append({"PhoneType": "MOBILE", "PhoneNumber": partner.mobile})
+        return {"Phones": phones}
+
+    @mapping("street", "street2", "city", "state_id", "zip", "country_id", "child_ids")
+    def addresses(self, partner):
+        def address(kind, p):
+            values = {
+                "AddressType": kind,
+                "AddressLine1": p.street, "AddressLine2": p.street2, "City": p.city,
+                "Region": p.state_id.name, "PostalCode": p.zip, "Country": p.country_id.name,
+            }
+            values = {k: v for k, v in values.items() if v}
+            return values if len(values) > 1 else None
+
+        invoice = partner.child_ids.filtered(lambda c: c.type == "invoice" and c.active)[:1] or partner
+        result = [a for a in (address("STREET", partner), address("POBOX", invoice)) if a]
+        return {"Addresses": result}
+
+    @mapping("child_ids")
+    def persons(self, partner):
+        people = partner.child_ids.filtered(
+            lambda c: c.type == "contact" and c.active and not c.is_company and c.name)
+        persons = []
+        for person in people[: self.MAX_PERSONS]:
+            values = _split_name(person.name)
+            if person.email_normalized:
+                values["EmailAddress"] = person.email_normalized
+            values["IncludeInEmails"] = bool(person.email_normalized)
+            persons.append(values)
+        return {"ContactPersons": persons}
+
+
+MAPPERS = {"contact": ContactMapper}

@@ -1,0 +1,466 @@
+"""The one place that talks to Xero.
+
+This module is the only importer of ``xero_python`` in the addon.  It speaks
+plain dictionaries with Xero's own (PascalCase) keys to the rest of the addon,
+so models and mappers never see SDK classes, and it turns every failure into
+one of the exceptions below.
+
+It knows nothing about Odoo: tokens come from a ``token_provider`` callable
+and rate-limit figures go to an ``on_limits`` callback, both supplied by the
+``xero.connection`` model.
+"""
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import time
+from urllib.parse import urlencode
+
+import requests
+import urllib3
+
+from xero_python.accounting import AccountingApi
+from xero_python.accounting import models as accounting_models
+from xero_python.api_client import ApiClient, ModelFinder
+from xero_python.api_client.configuration import Configuration
+from xero_python.api_client.deserializer import deserialize
+from xero_python.api_client.oauth2 import OAuth2Token
+from xero_python.api_client.serializer import serialize
+from xero_python.exceptions import ApiException, HTTPStatusException
+from xero_python.identity import IdentityApi
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_LOGIN_URL = "https://login.xero.com"
+DEFAULT_IDENTITY_URL = "https://identity.xero.com"
+DEFAULT_API_URL = "https://api.xero.com"
+DEFAULT_WEB_URL = "https://go.xero.com"
+DEFAULT_SCOPES = (
+    "offline_access openid profile email "
+    "accounting.transactions accounting.contacts accounting.settings"
+)
+BATCH_SIZE = 50  # Xero's recommended maximum number of elements per write
+TIMEOUT = 60  # seconds, per HTTP request
+# Refresh this long before expiry: more than the SDK's own 60 s buffer, so the
+# SDK never tries a refresh of its own (it would post to Xero's real host).
+TOKEN_MARGIN = 120
+
+_MODEL_FINDER = ModelFinder(accounting_models)
+# The only keys xero-python's OAuth2Token.update_token() accepts (any other: TypeError).
+_SDK_TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "token_type", "expires_in",
+                   "expires_at", "scope")
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+class XeroError(Exception):
+    """A failure talking to Xero.  ``message`` is for people, ``detail`` for admins."""
+
+    def __init__(self, message, *, status=None, detail=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.detail = detail
+
+    def __str__(self):
+        return self.message
+
+
+class XeroAuthError(XeroError):
+    """The grant is gone (invalid_grant, revoked, disconnected): re-authorise."""
+
+
+class XeroForbiddenError(XeroError):
+    """The organisation is not (or no longer) connected to this app (403)."""
+
+
+class XeroNotFoundError(XeroError):
+    """404 from Xero."""
+
+
+class XeroValidationError(XeroError):
+    """400 from Xero; ``messages`` lists Xero's validation messages."""
+
+    def __init__(self, message, *, messages=(), **kw):
+        super().__init__(message, **kw)
+        self.messages = list(messages)
+
+
+class XeroRateLimitError(XeroError):
+    """429 that could not be waited out within the budget."""
+
+    def __init__(self, message, *, retry_after, problem=None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        self.problem = problem
+
+
+class XeroTransientError(XeroError):
+    """Network failure or 5xx: safe to retry later with the same idempotency key."""
+
+
+class XeroPayloadError(XeroError):
+    """A record that Xero's own SDK refuses before sending (length, enum, ...)."""
+
+
+# --------------------------------------------------------------------------
+# OAuth2 helpers (the SDK has no authorize URL, code exchange or PKCE)
+# --------------------------------------------------------------------------
+def make_pkce_pair():
+    """Return (code_verifier, code_challenge) for PKCE S256."""
+    verifier = secrets.token_urlsafe(64)[:96]
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier, challenge
+
+
+def authorize_url(login_url, *, client_id, redirect_uri, scopes, state, code_challenge):
+    query = urlencode({
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(scopes.split()),
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    })
+    return f"{login_url.rstrip('/')}/identity/connect/authorize?{query}"
+
+
+def _token_request(identity_url, path, client_id, client_secret, data):
+    url = f"{identity_url.rstrip('/')}{path}"
+    try:
+        resp = requests.post(url, data=data, auth=(client_id, client_secret), timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise XeroTransientError(f"Xero's identity service could not be reached: {exc}") from exc
+    if resp.status_code == 200:
+        return resp.json() if resp.content else {}
+    try:
+        error = resp.json().get("error") or resp.text
+    except ValueError:
+        error = resp.text
+    if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
+        raise XeroAuthError(
+            f"Xero refused the authorisation ({error}).", status=resp.status_code, detail=error)
+    if resp.status_code >= 500:
+        raise XeroTransientError(
+            f"Xero's identity service failed (HTTP {resp.status_code}).", status=resp.status_code,
+            detail=resp.text[:2000])
+    raise XeroError(
+        f"Xero's identity service answered HTTP {resp.status_code}: {error}", status=resp.status_code,
+        detail=resp.text[:2000])
+
+
+def _token_from_response(data, scopes):
+    """Keep exactly what the SDK's OAuth2Token accepts, with an absolute expiry."""
+    expires_in = int(data.get("expires_in") or 1800)
+    return {
+        "access_token": data["access_token"],
+        "refresh_token": data.get("refresh_token"),
+        "id_token": data.get("id_token"),
+        "token_type": data.get("token_type", "Bearer"),
+        "expires_in": expires_in,
+        "expires_at": time.time() + expires_in,
+        "scope": (data.get("scope") or scopes).split(),
+    }
+
+
+def exchange_code(identity_url, *, client_id, client_secret, code, redirect_uri, code_verifier, scopes):
+    data = _token_request(identity_url, "/connect/token", client_id, client_secret, {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": code_verifier,
+    })
+    return _token_from_response(data, scopes)
+
+
+def refresh_token(identity_url, *, client_id, client_secret, refresh_token, scopes):
+    data = _token_request(identity_url, "/connect/token", client_id, client_secret, {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+    })
+    return _token_from_response(data, scopes)
+
+
+def revoke_token(identity_url, *, client_id, client_secret, token):
+    _token_request(identity_url, "/connect/revocation", client_id, client_secret, {"token": token})
+
+
+# --------------------------------------------------------------------------
+# Payload helpers
+# --------------------------------------------------------------------------
+def to_model(type_name, data):
+    """Build an SDK model from a Xero-shaped dict; the SDK's validation applies."""
+    try:
+        return deserialize(type_name, data, _MODEL_FINDER)
+    except (ValueError, TypeError) as exc:
+        raise XeroPayloadError(_humanize_sdk_error(str(exc)), detail=str(exc)) from exc
+
+
+def to_dict(model):
+    """SDK model(s) back to Xero-shaped plain data."""
+    return serialize(model)
+
+
+def _humanize_sdk_error(text):
+    # "Invalid value for `name`, length must be less than or equal to `255`"
+    if text.startswith("Invalid value for `"):
+        field = text.split("`")[1].replace("_", " ")
+        rest = text.split("`, ", 1)[-1].replace("`", "")
+        return f"Xero does not accept this {field}: {rest}."
+    return text
+
+
+def payload_hash(payload):
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+
+
+# Entity name -> how the SDK calls it.  New entities add a row here.
+ENTITIES = {
+    "Contacts": {
+        "item": "Contact",
+        "envelope": "Contacts",
+        "param": "contacts",
+        "get": "get_contacts",
+        "create": "create_contacts",
+        "upsert": "update_or_create_contacts",
+    },
+}
+
+
+# --------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------
+class XeroClient:
+    """One organisation (tenant) of one connection.
+
+    :param token_provider: ``callable(force=False) -> dict`` returning a token dict
+        (``access_token``, ``expires_at``, ...) valid for at least TOKEN_MARGIN seconds;
+        ``force=True`` asks for a refresh (after a 401).
+    :param on_limits: ``callable(dict)`` receiving Xero's remaining-budget headers.
+    :param wait_budget: seconds this client may sleep in total on 429 answers.
+    :param before_wait: ``callable(seconds)`` called before sleeping (the caller
+        commits its transaction there, so nothing waits with a transaction open).
+    """
+
+    def __init__(self, *, api_url, tenant_id, token_provider, client_id="", client_secret="",
+                 on_limits=None, wait_budget=30.0, before_wait=None, max_retries=3):
+        self.tenant_id = tenant_id
+        self.token_provider = token_provider
+        self.on_limits = on_limits
+        self.wait_budget = wait_budget
+        self.before_wait = before_wait
+        self.max_retries = max_retries
+        api_url = api_url.rstrip("/")
+
+        # Configuration is a process-wide default (xero-python#99): whatever is
+        # passed to the constructor is ignored after the first call.  Assign the
+        # token object afterwards, per client.
+        config = Configuration()
+        config.oauth2_token = OAuth2Token(client_id=client_id, client_secret=client_secret)
+        config.debug = False
+        self._token = {}
+        self.api_client = ApiClient(
+            config,
+            pool_threads=1,
+            oauth2_token_getter=lambda: self._token,
+            oauth2_token_saver=self._sdk_saved_token,
+        )
+        # We retry ourselves (with the same Idempotency-Key, within a budget);
+        # urllib3's hidden retries would sleep on 429 and re-send PUTs.
+        self.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = urllib3.Retry(
+            total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False,
+            respect_retry_after_header=False)
+        self.accounting = AccountingApi(self.api_client, base_url=f"{api_url}/api.xro/2.0")
+        self.identity = IdentityApi(self.api_client, base_url=api_url)
+
+    def _sdk_saved_token(self, token):
+        # Only reached if the SDK refreshed by itself, which TOKEN_MARGIN prevents.
+        _logger.warning("xero-python refreshed a token on its own; ignoring it")
+
+    # -- low level -------------------------------------------------------
+    def _call(self, method_name, *args, api=None, **kwargs):
+        """Call an SDK method; return (data, headers).  Handles 401, 429, network errors."""
+        api = api or self.accounting
+        spent = 0.0
+        refreshed = False
+        attempts = 0
+        while True:
+            attempts += 1
+            token = self.token_provider(force=False)
+            self._token = {k: token.get(k) for k in _SDK_TOKEN_KEYS}
+            try:
+                data, _status, headers = getattr(api, method_name)(
+                    *args, _return_http_data_only=False, _request_timeout=TIMEOUT, **kwargs)
+                self._report_limits(headers)
+                return data, headers
+            except HTTPStatusException as exc:
+                self._report_limits(exc.headers or {})
+                status = exc.status
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    self.token_provider(force=True)
+                    continue
+                if status == 429:
+                    retry_after = _retry_after(exc.headers)
+                    problem = (exc.headers or {}).get("X-Rate-Limit-Problem")
+                    if spent + retry_after <= self.wait_budget and attempts <= self.max_retries + 3:
+                        self._sleep(retry_after)
+                        spent += retry_after
+                        continue
+                    raise XeroRateLimitError(
+                        f"Xero's {problem or 'API'} rate limit was reached; "
+                        f"retry in {retry_after:.0f} s.",
+                        status=429, retry_after=retry_after, problem=problem) from exc
+                if status >= 500 and attempts <= self.max_retries:
+                    self._sleep(min(2 ** attempts, 10))
+                    continue
+                raise _translate(exc) from exc
+            except ApiException as exc:
+                raise _translate(exc) from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                # Dropped connection, timeout, refused: retry with the same
+                # arguments (and so the same Idempotency-Key).
+                if attempts <= self.max_retries:
+                    _logger.info("Xero request %s failed (%s); retrying", method_name, exc)
+                    self._sleep(min(2 ** (attempts - 1), 5))
+                    continue
+                raise XeroTransientError(
+                    f"Xero could not be reached ({exc.__class__.__name__}).", detail=str(exc)) from exc
+
+    def _sleep(self, seconds):
+        if self.before_wait:
+            self.before_wait(seconds)
+        time.sleep(seconds)
+
+    def _report_limits(self, headers):
+        if not self.on_limits or not headers:
+            return
+        limits = {}
+        for key, name in (("X-MinLimit-Remaining", "minute"), ("X-DayLimit-Remaining", "day"),
+                          ("X-AppMinLimit-Remaining", "app_minute")):
+            value = headers.get(key)
+            if value is not None and str(value).lstrip("-").isdigit():
+                limits[name] = int(value)
+        if limits:
+            self.on_limits(limits)
+
+    # -- identity ----------------------------------------------------------
+    def list_connections(self):
+        data, _h = self._call("get_connections", api=self.identity)
+        return [to_dict(c) for c in data or []]
+
+    def delete_connection(self, connection_id):
+        self._call("delete_connection", connection_id, api=self.identity)
+
+    # -- accounting ----------------------------------------------------------
+    def get_organisation(self):
+        data, _h = self._call("get_organisations", self.tenant_id)
+        orgs = to_dict(data).get("Organisations") or []
+        return orgs[0] if orgs else {}
+
+    def get_page(self, entity, page=1, **params):
+        """One page of an entity as a list of dicts (Xero pages hold 100 records)."""
+        spec = ENTITIES[entity]
+        params = {k: v for k, v in params.items() if v not in (None, "", [])}
+        data, _h = self._call(spec["get"], self.tenant_id, page=page, **params)
+        return to_dict(data).get(spec["envelope"]) or []
+
+    def iter_all(self, entity, **params):
+        page = 1
+        while True:
+            records = self.get_page(entity, page=page, **params)
+            yield from records
+            if len(records) < 100:
+                return
+            page += 1
+
+    def find(self, entity, where, include_archived=False):
+        return list(self.iter_all(entity, where=where, include_archived=include_archived))
+
+    def validate(self, entity, record):
+        """Raise XeroPayloadError when the SDK itself would refuse ``record``."""
+        to_model(ENTITIES[entity]["item"], record)
+
+    def write(self, entity, records, *, create, idempotency_key):
+        """Write ≤ BATCH_SIZE records; return Xero's echo of each, in order.
+
+        ``summarizeErrors=false``: one bad record never blocks the others, and
+        each result carries ``StatusAttributeString`` and ``ValidationErrors``.
+        """
+        spec = ENTITIES[entity]
+        if len(records) > BATCH_SIZE:
+            raise ValueError(f"at most {BATCH_SIZE} records per write")
+        models = [to_model(spec["item"], r) for r in records]
+        body = getattr(accounting_models, spec["envelope"])(**{spec["param"]: models})
+        method = spec["create"] if create else spec["upsert"]
+        data, _h = self._call(method, self.tenant_id, body, summarize_errors=False,
+                              idempotency_key=idempotency_key)
+        results = to_dict(data).get(spec["envelope"]) or []
+        if len(results) != len(records):
+            raise XeroError(
+                f"Xero answered {len(results)} results for {len(records)} records.",
+                detail=json.dumps(to_dict(data), default=str)[:4000])
+        return results
+
+
+def _retry_after(headers):
+    try:
+        return max(1.0, float((headers or {}).get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 60.0
+
+
+def _translate(exc):
+    status = getattr(exc, "status", None)
+    body = getattr(exc, "body", None)
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    parsed = None
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if status == 400 and isinstance(parsed, dict) and parsed.get("error") == "invalid_grant":
+        return XeroAuthError("Xero refused the refresh token (invalid_grant).", status=400, detail=text)
+    if status == 400:
+        messages = _validation_messages(parsed)
+        message = "; ".join(messages) if messages else (
+            (parsed or {}).get("Message") if isinstance(parsed, dict) else None) or "Xero refused the request."
+        return XeroValidationError(message, messages=messages, status=400, detail=text[:4000])
+    if status == 401:
+        return XeroAuthError("Xero did not accept the access token.", status=401, detail=text[:2000])
+    if status == 403:
+        return XeroForbiddenError(
+            "This Xero organisation is not connected to the app any more; reconnect it.",
+            status=403, detail=text[:2000])
+    if status == 404:
+        return XeroNotFoundError("Xero could not find that record.", status=404, detail=text[:2000])
+    if status and status >= 500:
+        return XeroTransientError(f"Xero failed (HTTP {status}); try again later.", status=status,
+                                  detail=text[:2000])
+    return XeroError(f"Xero answered HTTP {status}.", status=status, detail=text[:2000])
+
+
+def _validation_messages(parsed):
+    if not isinstance(parsed, dict):
+        return []
+    messages = []
+    for element in parsed.get("Elements") or []:
+        for err in element.get("ValidationErrors") or []:
+            if err.get("Message"):
+                messages.append(err["Message"])
+    return messages
+
+
+def result_errors(result):
+    """Validation messages of one element of a summarizeErrors=false answer."""
+    if result.get("StatusAttributeString") == "ERROR" or result.get("ValidationErrors"):
+        return [e.get("Message") for e in result.get("ValidationErrors") or [] if e.get("Message")] \
+            or ["Xero refused this record without saying why."]
+    return []

@@ -1,0 +1,206 @@
+"""Shared fixtures: a real Xero sandbox over HTTP, a connected company.
+
+The sandbox is the project's ``xero_sandbox`` package.  When the environment
+variable ``XERO_SANDBOX_URL`` names a running one it is used; otherwise one is
+started in this process on a free port (the test command puts the repository
+on ``PYTHONPATH``).  Nothing that the sandbox can play is mocked.
+"""
+
+import os
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import requests
+
+from odoo.tests import HttpCase, tagged  # noqa: F401  (tagged re-exported for the test modules)
+
+from ..models.xero_connection import CALLBACK_PATH
+
+_SANDBOX = {}
+
+
+def sandbox_url():
+    if os.environ.get("XERO_SANDBOX_URL"):
+        return os.environ["XERO_SANDBOX_URL"].rstrip("/")
+    if "server" not in _SANDBOX:
+        from xero_sandbox import SandboxServer  # test-only dependency, see README
+        server = SandboxServer(host="127.0.0.1", port=0)
+        server.start()
+        _SANDBOX["server"] = server
+    return _SANDBOX["server"].url.rstrip("/")
+
+
+class _FormParser(HTMLParser):
+    """Collects the consent form: action, hidden inputs and checked checkboxes."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = attrs.get("action", "")
+        elif tag == "input" and attrs.get("name"):
+            kind = attrs.get("type", "text")
+            if kind in ("hidden", "text") or (kind == "checkbox" and "checked" in attrs):
+                self.fields.append((attrs["name"], attrs.get("value", "")))
+
+
+class Sandbox:
+    """Thin client of the sandbox's control API (``/_sandbox/``)."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def call(self, method, path, **kw):
+        resp = requests.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", timeout=30, **kw)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def reset(self):
+        return self.call("POST", "reset")
+
+    def create_org(self, name, **kw):
+        return self.call("POST", "organisations", json=dict(kw, name=name))
+
+    def create_app(self, redirect_uris, organisations=None, **kw):
+        body = dict(kw, redirect_uris=redirect_uris)
+        if organisations is not None:
+            body["organisations"] = organisations
+        return self.call("POST", "apps", json=body)
+
+    def records(self, tenant_id, resource="Contacts"):
+        return self.call("GET", f"tenants/{tenant_id}/{resource}")[resource]
+
+    def seed(self, tenant_id, resource, records):
+        return self.call("POST", f"tenants/{tenant_id}/{resource}", json={resource: records})
+
+    def requests_log(self, since=0, path_prefix=None):
+        params = {"since": since}
+        if path_prefix:
+            params["path_prefix"] = path_prefix
+        return self.call("GET", "requests", params=params)["requests"]
+
+    def last_seq(self):
+        log = self.requests_log()
+        return max((r["seq"] for r in log), default=0)
+
+    def fault(self, **rule):
+        return self.call("POST", "faults", json=rule)
+
+    def clear_faults(self):
+        return self.call("DELETE", "faults")
+
+    def limits(self, **values):
+        return self.call("POST", "limits", json=values)
+
+    def advance(self, seconds):
+        return self.call("POST", "clock", json={"advance": seconds})
+
+    def consent(self, authorize_url, tenant_ids=None):
+        """Play the user on Xero's consent page; return the redirect URL with code and state."""
+        page = requests.get(authorize_url, timeout=30)
+        page.raise_for_status()
+        parser = _FormParser()
+        parser.feed(page.text)
+        fields = [(k, v) for k, v in parser.fields if k != "tenant_ids"]
+        chosen = tenant_ids if tenant_ids is not None else [v for k, v in parser.fields if k == "tenant_ids"]
+        fields += [("tenant_ids", t) for t in chosen]
+        action = urljoin(authorize_url, parser.action or urlparse(authorize_url).path)
+        resp = requests.post(action, data=fields, allow_redirects=False, timeout=30)
+        assert resp.status_code in (302, 303), f"consent answered {resp.status_code}: {resp.text[:500]}"
+        return resp.headers["Location"]
+
+
+class XeroCase(HttpCase):
+    """A company with a Xero app registered in a fresh sandbox organisation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = Sandbox(sandbox_url())
+        cls.sandbox.reset()
+        cls.org = cls.sandbox.create_org("Sandbox Demo Company (Global)", base_currency="USD")
+        cls.tenant_id = cls.org["tenant_id"]
+        cls.redirect_uri = f"{cls.base_url()}{CALLBACK_PATH}"
+        cls.app = cls.sandbox.create_app([cls.redirect_uri], organisations=[cls.tenant_id])
+        cls.env["ir.config_parameter"].sudo().set_param("web.base.url", cls.base_url())
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.company = cls.env.company
+        cls.connection = cls.env["xero.connection"].create(cls._connection_values(cls.app))
+
+    @classmethod
+    def _connection_values(cls, app):
+        url = cls.sandbox.url
+        return {
+            "company_id": cls.env.company.id,
+            "client_id": app["client_id"], "client_secret": app["client_secret"],
+            "login_url": url, "identity_url": url, "api_url": url, "web_url": url,
+            "responsible_user_id": cls.env.ref("base.user_admin").id,
+        }
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.clear_faults()
+
+    # ------------------------------------------------------------------
+    def start_connect(self, connection=None, user=None):
+        """Press Connect as ``user``; return the authorize URL."""
+        connection = (connection or self.connection).with_user(user or self.admin)
+        action = connection.action_connect()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        return action["url"]
+
+    def oauth_connect(self, connection=None, tenant_ids=None):
+        """The full flow: Connect, consent in the sandbox, Odoo's callback."""
+        connection = connection or self.connection
+        location = self.sandbox.consent(self.start_connect(connection), tenant_ids)
+        self.authenticate("admin", "admin")
+        resp = self.url_open(location, allow_redirects=False)
+        connection.invalidate_recordset()
+        return resp
+
+    def make_partner(self, name, **values):
+        partner = self.env["res.partner"].create(dict(values, name=name))
+        partner.xero_allow_sync = True
+        return partner
+
+    def xero_contacts(self):
+        return self.sandbox.records(self.tenant_id, "Contacts")
+
+    def api_requests(self, since, method=None, path=None):
+        log = self.sandbox.requests_log(since=since, path_prefix="/api.xro")
+        return [r for r in log if (not method or r["method"] == method)
+                and (not path or re.search(path, r["path"]))]
+
+    @staticmethod
+    def query_of(url):
+        return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+class ConnectedXeroCase(XeroCase):
+    """As XeroCase, and already connected through the real OAuth flow."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        location = cls.sandbox.consent(cls._connect_url())
+        cls._callback(location)
+
+    @classmethod
+    def _connect_url(cls):
+        return cls.connection.with_user(cls.admin).action_connect()["url"]
+
+    @classmethod
+    def _callback(cls, location):
+        # Drive Odoo's controller directly with the admin's environment: the
+        # class fixture has no browser session yet.
+        params = {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
+        conn = cls.env["xero.connection"].with_user(cls.admin)._oauth_connection_for_state(params["state"])
+        tenants = conn.with_user(cls.admin)._oauth_finish(params["code"])
+        conn.with_user(cls.admin)._oauth_select_tenant(tenants[0])
+        cls.connection.invalidate_recordset()
+        assert cls.connection.state == "connected", cls.connection.last_error
