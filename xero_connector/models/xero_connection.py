@@ -214,7 +214,8 @@ class XeroConnection(models.Model):
         })
         self._refresh_organisation()
         self.activity_ids.filtered(
-            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_warning")).unlink()
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_warning")
+        ).action_feedback(feedback=_("Reconnected."))
         self.message_post(body=_("Connected to the Xero organisation %(org)s.", org=self.tenant_name))
 
     def _refresh_organisation(self):

@@ -10,6 +10,7 @@ sync log.  One bad record never stops the others.
 import hashlib
 import json
 import logging
+from collections import Counter
 
 from odoo import _, fields
 
@@ -53,7 +54,8 @@ class SyncEngine:
         self.trigger = trigger
         self.commit = commit
         self.limits = {}
-        self.api_calls = 0
+        self.counts = Counter()
+        self.pending_lines = []
 
     # ------------------------------------------------------------------
     def push(self, entity, records):
@@ -85,7 +87,6 @@ class SyncEngine:
             if binding.xero_id and binding.payload_hash == digest and binding.state == "synced":
                 self._line(record, binding, "skip", _("Xero already has these values."))
                 binding.need_sync = False
-                self.log.count_skipped += 1
                 continue
             if binding.xero_id:
                 payload[mapper.id_key] = binding.xero_id
@@ -101,13 +102,23 @@ class SyncEngine:
         for batch in _chunks(to_update, xc.BATCH_SIZE):
             self._write(batch, create=False)
 
+        self._flush()
+        self.log._finish()
+        return self.log
+
+    def _flush(self):
+        """Write the run's counters and the pending log lines."""
+        self.env["xero.sync.log.line"].sudo().create(self.pending_lines)
+        self.pending_lines = []
         self.log.write({
-            "api_calls": self.api_calls,
+            "api_calls": self.client.calls,
+            "count_created": self.counts["create"],
+            "count_updated": self.counts["update"] + self.counts["link"],
+            "count_skipped": self.counts["skip"],
+            "count_failed": self.counts["error"],
             "limit_minute_remaining": self.limits.get("minute", 0),
             "limit_day_remaining": self.limits.get("day", 0),
         })
-        self.log._finish()
-        return self.log
 
     # ------------------------------------------------------------------
     def _idempotency_key(self, batch, create):
@@ -121,13 +132,13 @@ class SyncEngine:
     def _write(self, batch, create):
         """Write one batch; returns items linked to an existing Xero record, to update."""
         key = self._idempotency_key(batch, create)
-        self.api_calls += 1
         try:
             results = self.client.write(
                 self.mapper.entity, [i.payload for i in batch], create=create, idempotency_key=key)
         except (xc.XeroAuthError, xc.XeroForbiddenError):
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))
+            self._flush()
             self.log._finish()
             raise
         except xc.XeroError as exc:
@@ -156,6 +167,7 @@ class SyncEngine:
             self._failed(item.record, item.binding, "\n".join(errors),
                          json.dumps(result, default=str, indent=1))
         if self.commit:
+            self._flush()
             self.env.cr.commit()
         return relinked
 
@@ -167,7 +179,6 @@ class SyncEngine:
         except xc.XeroError as exc:
             _logger.info("Xero lookup of %r failed: %s", name, exc)
             return False
-        self.api_calls += 1
         email = (item.payload.get("EmailAddress") or "").lower()
         number = item.payload.get("ContactNumber")
         matches = [
@@ -203,20 +214,19 @@ class SyncEngine:
         else:
             message = _("Created in Xero.") if action == "create" else _("Updated in Xero.")
         self._line(item.record, item.binding, action, message, xero_id=xero_id)
-        self.log["count_created" if action == "create" else "count_updated"] += 1
 
     def _failed(self, record, binding, message, detail=None):
         previous = binding.last_error
         binding.write({"state": "error", "last_error": message, "last_error_detail": detail or False})
         self._line(record, binding, "error", message, detail=detail, state="error")
-        self.log.count_failed += 1
         if message != previous and hasattr(record, "message_post"):
             record.sudo().message_post(
                 body=_("Xero sync failed: %(message)s", message=message),
                 message_type="notification", subtype_xmlid="mail.mt_note")
 
     def _line(self, record, binding, action, message, xero_id=None, detail=None, state="ok"):
-        self.env["xero.sync.log.line"].sudo().create({
+        self.counts[action] += 1
+        self.pending_lines.append({
             "log_id": self.log.id, "res_model": record._name, "res_id": record.id,
             "record_name": record.display_name, "xero_id": xero_id or binding.xero_id,
             "action": action, "state": state, "message": message, "detail": detail,

@@ -28,6 +28,8 @@ class Mapper:
     entity = None
     id_key = None
     number_key = None
+    #: further fields whose change matters (e.g. what a stored computed field reads)
+    also_depends = ()
 
     def __init__(self, env):
         self.env = env
@@ -40,10 +42,12 @@ class Mapper:
     @classmethod
     def tracked_fields(cls):
         """Odoo fields whose change makes the Xero record stale."""
-        fields = {odoo_field for odoo_field, _key in cls.direct}
-        for method in cls._mapping_methods():
-            fields.update(method._xero_mapping_depends)
-        return {f.split(".")[0] for f in fields}
+        if "_tracked" not in cls.__dict__:
+            fields = {odoo_field for odoo_field, _key in cls.direct} | set(cls.also_depends)
+            for method in cls._mapping_methods():
+                fields.update(method._xero_mapping_depends)
+            cls._tracked = frozenset(f.split(".")[0] for f in fields)
+        return cls._tracked
 
     def to_xero(self, record):
         payload = {}
@@ -77,6 +81,7 @@ class ContactMapper(Mapper):
         ("ref", "ContactNumber"),
         ("vat", "TaxNumber"),
     ]
+    also_depends = ("email",)
     # Xero keeps at most this many contact persons per contact.
     MAX_PERSONS = 5
 

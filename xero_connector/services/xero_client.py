@@ -257,6 +257,7 @@ class XeroClient:
         self.wait_budget = wait_budget
         self.before_wait = before_wait
         self.max_retries = max_retries
+        self.calls = 0  # HTTP requests sent, retries included
         api_url = api_url.rstrip("/")
 
         # Configuration is a process-wide default (xero-python#99): whatever is
@@ -293,6 +294,7 @@ class XeroClient:
         attempts = 0
         while True:
             attempts += 1
+            self.calls += 1
             token = self.token_provider(force=False)
             self._token = {k: token.get(k) for k in _SDK_TOKEN_KEYS}
             try:
