@@ -1,0 +1,137 @@
+"""Contacts (``/api.xro/2.0/Contacts``): Xero's rules for names, numbers, e-mails."""
+
+import re
+
+from .base import Collection, field_label
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+ADDRESS_FIELDS = ("AddressType", "AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4",
+                  "City", "Region", "PostalCode", "Country", "AttentionTo")
+PHONE_FIELDS = ("PhoneType", "PhoneNumber", "PhoneAreaCode", "PhoneCountryCode")
+PERSON_FIELDS = ("FirstName", "LastName", "EmailAddress", "IncludeInEmails")
+TRACKING_FIELDS = ("TrackingCategoryName", "TrackingOptionName")
+
+MAX_LENGTHS = {  # [OAS] Contact, Address, Phone
+    "Name": 255, "FirstName": 255, "LastName": 255, "EmailAddress": 255,
+    "ContactNumber": 50, "AccountNumber": 50, "TaxNumber": 50, "CompanyNumber": 50,
+}
+ADDRESS_MAX = {"AddressLine1": 500, "AddressLine2": 500, "AddressLine3": 500, "AddressLine4": 500,
+               "City": 255, "Region": 255, "PostalCode": 50, "Country": 50, "AttentionTo": 255}
+PHONE_MAX = {"PhoneNumber": 50, "PhoneAreaCode": 10, "PhoneCountryCode": 20}
+ENUMS = {
+    "ContactStatus": ("ACTIVE", "ARCHIVED", "GDPRREQUEST"),
+    "TaxNumberType": ("SSN", "EIN", "ITIN", "ATIN"),
+    "SalesDefaultLineAmountType": ("INCLUSIVE", "EXCLUSIVE", "NONE"),
+    "PurchasesDefaultLineAmountType": ("INCLUSIVE", "EXCLUSIVE", "NONE"),
+}
+ADDRESS_TYPES = ("POBOX", "STREET")
+PHONE_TYPES = ("DEFAULT", "DDI", "MOBILE", "FAX", "OFFICE")
+
+
+def too_long(label, limit):
+    return f"The {label} must not be more than {limit} characters long."
+
+
+class Contacts(Collection):
+    plural = "Contacts"
+    id_field = "ContactID"
+    singular = "contact"
+    read_scopes = ("accounting.contacts.read",)
+    write_scopes = ("accounting.contacts",)
+    writable = {
+        **{name: None for name in (
+            "ContactNumber", "AccountNumber", "ContactStatus", "Name", "FirstName", "LastName",
+            "CompanyNumber", "EmailAddress", "BankAccountDetails", "TaxNumber", "TaxNumberType",
+            "AccountsReceivableTaxType", "AccountsPayableTaxType", "DefaultCurrency",
+            "SalesDefaultAccountCode", "PurchasesDefaultAccountCode", "SalesDefaultLineAmountType",
+            "PurchasesDefaultLineAmountType", "XeroNetworkKey")},
+        "ContactPersons": PERSON_FIELDS,
+        "Addresses": ADDRESS_FIELDS,
+        "Phones": PHONE_FIELDS,
+        "SalesTrackingCategories": TRACKING_FIELDS,
+        "PurchasesTrackingCategories": TRACKING_FIELDS,
+        "PaymentTerms": "object",
+        "BrandingTheme": "object",
+        "BatchPayments": "object",
+    }
+    # Every Contact property of the OpenAPI schema.
+    fields = frozenset(writable) | {
+        "ContactID", "MergedToContactID", "IsSupplier", "IsCustomer", "TrackingCategoryName",
+        "TrackingCategoryOption", "UpdatedDateUTC", "ContactGroups", "Website", "Discount",
+        "Balances", "Attachments", "HasAttachments", "ValidationErrors", "HasValidationErrors",
+        "StatusAttributeString",
+    }
+    search_fields = ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+    alt_key = "ContactNumber"
+    status_field = "ContactStatus"
+    archived_statuses = ("ARCHIVED",)
+    default_order = ((("Name",), False), (("ContactID",), False))
+    summary_omit = ("Addresses", "Phones", "ContactPersons", "ContactGroups", "PaymentTerms",
+                    "Balances", "BatchPayments", "BrandingTheme", "SalesTrackingCategories",
+                    "PurchasesTrackingCategories")
+    defaults = {"ContactStatus": "ACTIVE", "IsSupplier": False, "IsCustomer": False}
+    render_defaults = {"HasAttachments": False, "HasValidationErrors": False}
+
+    def merge(self, record, changes):
+        """Addresses and phones are one per type: a given type replaces that type only."""
+        changes = dict(changes)
+        for name, key in (("Addresses", "AddressType"), ("Phones", "PhoneType")):
+            if name in changes:
+                by_type = {item.get(key): item for item in record.get(name, [])}
+                by_type.update({item.get(key): item for item in changes.pop(name)})
+                record[name] = list(by_type.values())
+        return super().merge(record, changes)
+
+    def match(self, ctx, changes):
+        number = changes.get("ContactNumber")
+        return self.find(ctx, number) if number and number.strip() else None
+
+    def validate(self, ctx, candidate, existing):
+        errors = []
+        for name in self.writable:
+            value = candidate.get(name)
+            if self.writable[name] is None and value is not None and not isinstance(value, str):
+                errors.append(f"The {field_label(name)} must be text.")
+        if errors:
+            return errors
+        name = (candidate.get("Name") or "").strip()
+        if not name:
+            errors.append("Contact Name cannot be empty.")
+        for field, limit in MAX_LENGTHS.items():
+            if len(candidate.get(field) or "") > limit:
+                errors.append(too_long("Contact Name" if field == "Name" else field_label(field), limit))
+        for field, allowed in ENUMS.items():
+            if candidate.get(field) and candidate[field] not in allowed:
+                errors.append(f"'{candidate[field]}' is not a valid {field_label(field)}.")
+        currency = candidate.get("DefaultCurrency")
+        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+            errors.append(f"'{currency}' is not a valid currency code.")
+        emails = [candidate.get("EmailAddress")] + [p.get("EmailAddress") for p in candidate.get("ContactPersons", [])]
+        if any(e and not EMAIL_RE.match(e) for e in emails):
+            errors.append("Email address must be valid.")
+        errors += self._validate_lists(candidate)
+        contacts = [c for c in ctx.store(self.plural).values() if c is not existing]
+        if name and candidate.get("ContactStatus") == "ACTIVE" and any(
+                c.get("ContactStatus") == "ACTIVE" and (c.get("Name") or "").strip().casefold() == name.casefold()
+                for c in contacts):
+            errors.append(f"The contact name {candidate['Name']} is already assigned to another contact. "
+                          "The contact name must be unique across all active contacts.")
+        number = (candidate.get("ContactNumber") or "").strip().casefold()
+        if number and any((c.get("ContactNumber") or "").strip().casefold() == number for c in contacts):
+            errors.append("Another contact has this contact number. Please enter a different contact number.")
+        return errors
+
+    @staticmethod
+    def _validate_lists(candidate):
+        errors = []
+        for address in candidate.get("Addresses", []):
+            if address.get("AddressType") not in ADDRESS_TYPES:
+                errors.append(f"'{address.get('AddressType', '')}' is not a valid Address Type.")
+            errors += [too_long(field_label(f), n) for f, n in ADDRESS_MAX.items()
+                       if len(str(address.get(f) or "")) > n]
+        for phone in candidate.get("Phones", []):
+            if phone.get("PhoneType") not in PHONE_TYPES:
+                errors.append(f"'{phone.get('PhoneType', '')}' is not a valid Phone Type.")
+            errors += [too_long(field_label(f), n) for f, n in PHONE_MAX.items()
+                       if len(str(phone.get(f) or "")) > n]
+        return errors
