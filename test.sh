@@ -35,7 +35,7 @@ passed=0 failed=0 skipped=0 errors=0
 if [ "$run_sandbox" = 1 ]; then
     xc_log "Sandbox tests (pytest xero_sandbox/tests) ..."
     set +e
-    "$XC_PY" -m pytest -q -p no:cacheprovider "$XC_ROOT/xero_sandbox/tests" --junitxml="$work/sandbox.xml"
+    "$XC_PY" -m pytest -q -p no:cacheprovider -p no:odoo "$XC_ROOT/xero_sandbox/tests" --junitxml="$work/sandbox.xml"
     set -e
     read -r p f s e < <("$XC_PY" - "$work/sandbox.xml" <<'EOF'
 import sys, xml.etree.ElementTree as ET
@@ -56,7 +56,7 @@ fi
 
 if [ "$run_odoo" = 1 ]; then
     port="$(xc_free_port)"
-    log="$work/odoo-tests.log"
+    log="$XC_HOME/odoo-tests.log"
     tags="${XC_TEST_TAGS:-/xero_connector}"
     xc_log "Addon tests: Odoo $ODOO_SRC, database $db, tags $tags (log: $log) ..."
     set +e
@@ -80,6 +80,10 @@ else:
     print(t - f - e - skips, f, skips, e + outside)
 EOF
     )
+    if [ "$((f + e))" -gt 0 ]; then
+        xc_log "Failures (full log: $log):"
+        awk '/: (FAIL|ERROR): /{show=1} / (INFO|WARNING) /{show=0} show' "$log" | head -n 400 >&2
+    fi
     if [ "$((p + f + s + e))" = 0 ] || ! grep -q "tests when loading" "$log"; then
         xc_log "Odoo ran no test: see $log"
         tail -n 40 "$log" >&2

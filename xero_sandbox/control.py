@@ -52,6 +52,7 @@ class Control:
             ("POST", r"apps", self.create_app),
             ("GET", r"tenants/([^/]+)/([^/]+)", self.records),
             ("POST", r"tenants/([^/]+)/([^/]+)", self.seed),
+            ("DELETE", r"tenants/([^/]+)/([^/]+)", self.wipe),
             ("GET", r"requests", self.requests),
             ("DELETE", r"requests", self.clear_requests),
             ("GET", r"limits", self.limits),
@@ -233,6 +234,16 @@ class Control:
             self._org(tenant_id)
             ctx = Context(self.state, tenant_id, app=None)
             return {collection.plural: [collection.seed(ctx, item) for item in items]}
+
+    def wipe(self, req, tenant_id, resource):
+        """Forget every record of one resource of one organisation (test isolation)."""
+        collection = self._collection(resource)
+        with self.state.lock:
+            self._org(tenant_id)
+            store = self.state.store(tenant_id, collection.plural)
+            count = len(store)
+            store.clear()
+            return {"deleted": count}
 
     # ------------------------------------------------------------ request log
     def requests(self, req):

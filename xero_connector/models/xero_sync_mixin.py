@@ -50,7 +50,8 @@ class XeroSyncMixin(models.AbstractModel):
             ("res_id", "in", self.ids)])
         return {b.res_id: b for b in bindings}
 
-    @api.depends("xero_binding_ids")
+    @api.depends("xero_binding_ids.allow_sync", "xero_binding_ids.xero_id", "xero_binding_ids.xero_number",
+                 "xero_binding_ids.state", "xero_binding_ids.last_sync_date", "xero_binding_ids.last_error")
     @api.depends_context("company")
     def _compute_xero_fields(self):
         connection = self._xero_connection()

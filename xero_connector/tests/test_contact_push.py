@@ -140,10 +140,11 @@ class TestContactPush(ConnectedXeroCase):
         dup_number_b.ref = "DUP-2"
         seq = self.sandbox.last_seq()
         partners.action_xero_sync()
-        writes = self.api_requests(seq, path="/Contacts")
+        writes = self.api_requests(seq, method="PUT", path="/Contacts$")
         self.assertEqual(len(writes), 1)
         self.assertEqual([c["Name"] for c in writes[0]["body"]["Contacts"]],
                          ["Taken Name Ltd", "Number Two Ltd"])
+        partners.invalidate_recordset()
         self.assertEqual(dup_number_b.xero_sync_state, "synced")
 
     def test_duplicate_name_links_to_matching_contact(self):

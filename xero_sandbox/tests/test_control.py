@@ -75,6 +75,8 @@ def test_seed_and_records(sandbox, api, tenant_id):
     got = api.get_contacts(tenant_id)
     assert [c.name for c in got.contacts] == ["Old"] and got.contacts[0].updated_date_utc.year == 2020
     assert requests.get(f"{sandbox.url}/_sandbox/tenants/{tenant_id}/Nothing", timeout=10).status_code == 404
+    assert sandbox.call("DELETE", f"tenants/{tenant_id}/Contacts") == {"deleted": 2}
+    assert sandbox.records(tenant_id) == [] and api.get_contacts(tenant_id).contacts == []
 
 
 def test_request_log_redacts_secrets(sandbox, app, tokens, raw):
