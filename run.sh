@@ -15,8 +15,8 @@ xc_venv
 xc_postgres
 
 addons="$ODOO_SRC/addons,$XC_ROOT"
-odoo=("$XC_PY" "$ODOO_SRC/odoo-bin" --addons-path="$addons" -d "$db" --http-port "$http_port"
-      --gevent-port "$(xc_free_port)")
+odoo_args=(--addons-path="$addons" -d "$db" --http-port "$http_port" --gevent-port "$(xc_free_port)")
+odoo=("$XC_PY" "$ODOO_SRC/odoo-bin" "${odoo_args[@]}")
 
 xc_start_sandbox "$sandbox_port" "$XC_HOME/sandbox-state.json"
 trap 'kill "$XC_SANDBOX_PID" 2>/dev/null || true' EXIT
@@ -32,7 +32,8 @@ fi
 
 xc_log "Connecting the company to the sandbox organisation ..."
 XC_SANDBOX_URL="$XC_SANDBOX_URL" XC_BASE_URL="http://localhost:$http_port" \
-    "${odoo[@]}" shell --no-http --log-level=warn < "$XC_ROOT/scripts/demo_setup.py"
+    "$XC_PY" "$ODOO_SRC/odoo-bin" shell "${odoo_args[@]}" --no-http --log-level=warn \
+    < "$XC_ROOT/scripts/demo_setup.py"
 
 cat <<MSG
 

@@ -4,11 +4,9 @@
 import os
 from urllib.parse import parse_qs, urlparse
 
-import requests
+from xero_sandbox.control_client import SandboxControl
 
-from odoo.addons.xero_connector.tests.common import Sandbox
-
-sandbox = Sandbox(os.environ["XC_SANDBOX_URL"])
+sandbox = SandboxControl(os.environ["XC_SANDBOX_URL"])
 base_url = os.environ["XC_BASE_URL"]
 env["ir.config_parameter"].set_param("web.base.url", base_url)
 env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
