@@ -131,6 +131,10 @@ class TestConnectedLifecycle(ConnectedXeroCase):
         # a second client finds the fresh token and does not refresh again
         seq = self.sandbox.last_seq()
         self.connection._client().get_organisation()
+        # a worker that still holds the old token and asks for a refresh after
+        # the first one got the row lock finds the new token and spends nothing
+        token = self.connection._refresh_token_locked(before["access_token"])
+        self.assertEqual(token["access_token"], after["access_token"])
         self.assertFalse([r for r in self.sandbox.requests_log(since=seq) if r["path"] == "/connect/token"])
 
     def test_access_token_rejected_triggers_one_refresh(self):
