@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
+from odoo.tools import format_datetime
 
 from ..services import xero_client as xc
 
@@ -98,8 +99,8 @@ class XeroConnection(models.Model):
                 conn.status_line = _(
                     "Connected to %(org)s since %(since)s; access token valid until %(exp)s.",
                     org=conn.tenant_name or "?",
-                    since=fields.Datetime.to_string(conn.connected_since) or "?",
-                    exp=fields.Datetime.to_string(conn.token_expires_at) or "?")
+                    since=format_datetime(self.env, conn.connected_since) or "?",
+                    exp=format_datetime(self.env, conn.token_expires_at) or "?")
             elif conn.state == "reauth":
                 conn.status_line = _(
                     "Xero no longer accepts this connection to %(org)s: press Connect to re-authorise.",
