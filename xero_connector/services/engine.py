@@ -19,9 +19,6 @@ from .mappers import MAPPERS, MappingError
 
 _logger = logging.getLogger(__name__)
 
-DUPLICATE_NAME_HINT = "is already assigned to another contact"
-
-
 def _chunks(items, size):
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -152,7 +149,8 @@ class SyncEngine:
             if not errors:
                 self._succeeded(item, result, "create" if create else "update")
                 continue
-            if create and any(DUPLICATE_NAME_HINT in e for e in errors):
+            hint = self.mapper.conflict_hint
+            if create and hint and any(hint in e for e in errors):
                 xero_id = self._match_existing(item)
                 if xero_id:
                     item.payload[self.mapper.id_key] = xero_id
@@ -160,10 +158,7 @@ class SyncEngine:
                     item.create = False
                     relinked.append(item)
                     continue
-                errors = [_("Xero already has an active contact named '%(name)s' with a different "
-                            "e-mail and number, so this one was not created. Rename one of them, or give "
-                            "them the same e-mail or reference to link them.",
-                            name=item.payload.get("Name"))]
+                errors = [self.mapper.conflict_message(item.payload) or "\n".join(errors)]
             self._failed(item.record, item.binding, "\n".join(errors),
                          json.dumps(result, default=str, indent=1))
         if self.commit:
@@ -172,20 +167,14 @@ class SyncEngine:
         return relinked
 
     def _match_existing(self, item):
-        """The Xero contact with the same name, if its e-mail or number matches ours."""
-        name = item.payload.get("Name", "").replace('"', '\\"')
+        """The Xero record a refused create collided with, when the mapper says it is ours."""
+        where = self.mapper.conflict_where(item.payload)
         try:
-            candidates = self.client.find(self.mapper.entity, where=f'Name=="{name}"')
+            candidates = self.client.find(self.mapper.entity, where=where)
         except xc.XeroError as exc:
-            _logger.info("Xero lookup of %r failed: %s", name, exc)
+            _logger.info("Xero lookup %s failed: %s", where, exc)
             return False
-        email = (item.payload.get("EmailAddress") or "").lower()
-        number = item.payload.get("ContactNumber")
-        matches = [
-            c for c in candidates
-            if (email and (c.get("EmailAddress") or "").lower() == email)
-            or (number and c.get("ContactNumber") == number)
-        ]
+        matches = [c for c in candidates if self.mapper.is_same(c, item.payload)]
         if len(matches) != 1:
             return False
         taken = self.env["xero.binding"].sudo().search_count([
@@ -210,7 +199,7 @@ class SyncEngine:
         })
         if was_linked:
             action = "link"
-            message = _("Linked to the existing Xero contact with the same name and e-mail or number.")
+            message = _("Linked to the existing Xero record it matches.")
         else:
             message = _("Created in Xero.") if action == "create" else _("Updated in Xero.")
         self._line(item.record, item.binding, action, message, xero_id=xero_id)

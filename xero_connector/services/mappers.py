@@ -59,9 +59,28 @@ class Mapper:
             payload.update(method(self, record) or {})
         return {k: v for k, v in payload.items() if v not in (False, None, "", [], {})}
 
+    #: substring of Xero's message when a create collides with an existing record
+    conflict_hint = None
+
+    def conflict_where(self, payload):
+        """A Xero ``where`` finding the records a refused create collided with."""
+        return None
+
+    def is_same(self, candidate, payload):
+        """Whether the colliding Xero record is this Odoo record (then we link to it)."""
+        return False
+
+    def conflict_message(self, payload):
+        """What to tell the user when the collision is with another record (None: Xero's words)."""
+        return None
+
     def clearable_keys(self):
         """Keys to send as "" on update when Odoo has no value, so Xero forgets them."""
         return [key for _field, key in self.direct]
+
+
+def _quote(value):
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _split_name(name):
@@ -84,6 +103,21 @@ class ContactMapper(Mapper):
     also_depends = ("email",)
     # Xero keeps at most this many contact persons per contact.
     MAX_PERSONS = 5
+    conflict_hint = "is already assigned to another contact"
+
+    def conflict_where(self, payload):
+        return f'Name=="{_quote(payload.get("Name", ""))}"'
+
+    def is_same(self, candidate, payload):
+        email = (payload.get("EmailAddress") or "").lower()
+        number = payload.get("ContactNumber")
+        return bool((email and (candidate.get("EmailAddress") or "").lower() == email)
+                    or (number and candidate.get("ContactNumber") == number))
+
+    def conflict_message(self, payload):
+        return _("Xero already has an active contact named '%(name)s' with a different e-mail and "
+                 "number, so this one was not created. Rename one of them, or give them the same "
+                 "e-mail or reference to link them.", name=payload.get("Name"))
 
     @mapping("name", "is_company")
     def name(self, partner):
@@ -137,4 +171,59 @@ class ContactMapper(Mapper):
         return {"ContactPersons": persons}
 
 
-MAPPERS = {"contact": ContactMapper}
+class ItemMapper(Mapper):
+    """product.product -> Xero Item.  Accounts and taxes join with the accounting mappings."""
+
+    model = "product.product"
+    entity = "Items"
+    id_key = "ItemID"
+    number_key = "Code"
+    NAME_MAX = 50
+    conflict_hint = "already exists"
+
+    @mapping("default_code")
+    def code(self, product):
+        code = (product.default_code or "").strip()
+        if not code:
+            raise MappingError(_("Product '%(name)s' has no Internal Reference; Xero needs an item code.",
+                                 name=product.display_name))
+        if len(code) > 30:
+            raise MappingError(_("The Internal Reference '%(code)s' is longer than Xero's 30 characters "
+                                 "for an item code.", code=code))
+        return {"Code": code}
+
+    @mapping("name")
+    def name(self, product):
+        name = (product.name or "").strip()
+        if len(name) > self.NAME_MAX:
+            raise MappingError(_("The name '%(name)s' has %(count)s characters; Xero allows %(max)s for an item.",
+                                 name=name, count=len(name), max=self.NAME_MAX))
+        return {"Name": name}
+
+    @mapping("description_sale", "description_purchase", "sale_ok", "purchase_ok")
+    def descriptions(self, product):
+        return {
+            "Description": product.description_sale or product.name,
+            "PurchaseDescription": product.description_purchase or product.name,
+            "IsSold": bool(product.sale_ok),
+            "IsPurchased": bool(product.purchase_ok),
+        }
+
+    @mapping("lst_price", "list_price", "standard_price", "sale_ok", "purchase_ok")
+    def prices(self, product):
+        values = {}
+        if product.sale_ok:
+            values["SalesDetails"] = {"UnitPrice": product.lst_price}
+        if product.purchase_ok:
+            values["PurchaseDetails"] = {"UnitPrice": product.standard_price}
+        return values
+
+    def conflict_where(self, payload):
+        return f'Code=="{_quote(payload.get("Code", ""))}"'
+
+    def is_same(self, candidate, payload):
+        # an item code identifies the product
+        return (candidate.get("Code") or "").lower() == (payload.get("Code") or "").lower()
+
+
+MAPPERS = {"contact": ContactMapper, "product": ItemMapper}

@@ -230,6 +230,16 @@ ENTITIES = {
         "get": "get_contacts",
         "create": "create_contacts",
         "upsert": "update_or_create_contacts",
+        "paged": True,
+    },
+    "Items": {
+        "item": "Item",
+        "envelope": "Items",
+        "param": "items",
+        "get": "get_items",
+        "create": "create_items",
+        "upsert": "update_or_create_items",
+        "paged": False,
     },
 }
 
@@ -368,10 +378,13 @@ class XeroClient:
         return orgs[0] if orgs else {}
 
     def get_page(self, entity, page=1, **params):
-        """One page of an entity as a list of dicts (Xero pages hold 100 records)."""
+        """One page of an entity as a list of dicts (Xero pages hold 100 records);
+        entities that Xero does not page come whole."""
         spec = ENTITIES[entity]
-        params = {k: v for k, v in params.items() if v not in (None, "", [])}
-        data, _h = self._call(spec["get"], self.tenant_id, page=page, **params)
+        params = {k: v for k, v in params.items() if v not in (None, "", [], False)}
+        if spec["paged"]:
+            params["page"] = page
+        data, _h = self._call(spec["get"], self.tenant_id, **params)
         return to_dict(data).get(spec["envelope"]) or []
 
     def iter_all(self, entity, **params):
@@ -379,7 +392,7 @@ class XeroClient:
         while True:
             records = self.get_page(entity, page=page, **params)
             yield from records
-            if len(records) < 100:
+            if not ENTITIES[entity]["paged"] or len(records) < 100:
                 return
             page += 1
 
