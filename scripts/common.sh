@@ -69,6 +69,26 @@ xc_odoo_requirements() {
     sed -E 's/^cbor2==5\.4\.2\b/cbor2==5.4.6/' "$ODOO_SRC/requirements.txt"
 }
 
+# apt-get install (as root, on Debian/Ubuntu) with a log; false when it cannot.
+xc_apt() {
+    local log="$XC_HOME/apt-$1.log"
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+    xc_log "Installing Debian packages: $* ..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >"$log" 2>&1 || {
+        xc_log "apt-get failed (see $log)"; return 1; }
+}
+
+# C headers that some of Odoo's pinned requirements compile against
+# (python-ldap, psycopg2): installed when missing and possible.
+xc_build_deps() {
+    local missing=()
+    [ -f /usr/include/ldap.h ] || missing+=(libldap2-dev)
+    [ -f /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)
+    command -v pg_config >/dev/null || missing+=(libpq-dev)
+    command -v gcc >/dev/null || missing+=(build-essential)
+    [ "${#missing[@]}" = 0 ] || xc_apt "${missing[@]}" || true
+}
+
 # Builds (once) and activates the virtualenv; sets XC_PY.
 xc_venv() {
     local py hash
@@ -77,6 +97,7 @@ xc_venv() {
     XC_VENV="${XC_VENV:-$XC_HOME/venv-$hash}"
     if [ ! -f "$XC_VENV/.xc-complete" ]; then
         xc_log "Creating the Python environment in $XC_VENV (one-off, a few minutes) ..."
+        xc_build_deps
         rm -rf "$XC_VENV"
         "$py" -m venv "$XC_VENV"
         "$XC_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip wheel "setuptools<81"
@@ -117,12 +138,7 @@ xc_chromium() {
     for b in chromium chromium-browser google-chrome google-chrome-stable; do
         command -v "$b" >/dev/null && return 0
     done
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        xc_log "Installing Debian's chromium for the browser tests ..."
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$XC_HOME/apt-chromium.log" 2>&1 ||
-            xc_die "Installing chromium failed (see $XC_HOME/apt-chromium.log)."
-        return 0
-    fi
+    xc_apt chromium && return 0
     xc_die "Chromium (or Google Chrome) is needed for the browser tests; install it (Debian: apt-get install chromium)."
 }
 

@@ -5,7 +5,8 @@ in its own module and list an instance here.
 """
 
 from .contacts import Contacts
+from .items import Items
 from .organisation import Organisation
 
-RESOURCES = {r.path.lower(): r for r in (Contacts(), Organisation())}
+RESOURCES = {r.path.lower(): r for r in (Contacts(), Items(), Organisation())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}

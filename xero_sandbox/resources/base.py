@@ -33,6 +33,7 @@ class Context:
         self.app = app
         self.org = state.orgs[tenant_id]
         self.now = state.now()
+        self.query = {}  # the request's query parameters (lower-cased names)
 
     def store(self, plural):
         return self.state.store(self.tenant_id, plural)
@@ -76,6 +77,7 @@ class Collection:
     summary_omit = ()  # fields left out with summaryOnly=true
     defaults = {}  # a new record starts with these
     render_defaults = {}  # shown on every rendered record unless set
+    error_flag = "HasValidationErrors"  # set on a refused element's echo (None: not in the schema)
 
     @property
     def path(self):
@@ -87,6 +89,7 @@ class Collection:
         return self.read_scopes + self.write_scopes if method == "GET" else self.write_scopes
 
     def handle(self, ctx, req, parts):
+        ctx.query = req.query
         if req.method == "GET" and not parts:
             return self.list(ctx, req)
         if req.method == "GET" and len(parts) == 1:
@@ -103,7 +106,7 @@ class Collection:
     def visible(self, record, include_archived):
         return include_archived or record.get(self.status_field) not in self.archived_statuses
 
-    def clean(self, element):
+    def clean(self, ctx, element):
         """``(changes, errors)``: the writable fields of ``element`` without nulls (read-only
         ones the SDK sends are ignored), and a message for each field of the wrong shape."""
         changes, errors = {}, []
@@ -139,7 +142,7 @@ class Collection:
         """Messages for a record about to be stored (``existing`` is None on create)."""
         return []
 
-    def render(self, record, summary=False):
+    def render(self, record, summary=False, ctx=None):
         out = dict(self.render_defaults)
         out.update(record)
         for name in self.summary_omit if summary else ():
@@ -171,7 +174,7 @@ class Collection:
         record = self.find(ctx, key)
         if record is None:
             return wire.not_found()
-        return ctx.ok(self.plural, [self.render(record)])
+        return ctx.ok(self.plural, [self.render(record, ctx=ctx)])
 
     def list(self, ctx, req):
         q = req.query
@@ -214,7 +217,7 @@ class Collection:
                           "itemCount": len(records)}
             records = records[(page - 1) * size:page * size]
         summary = parse_bool(q.get("summaryonly"), False)
-        return ctx.ok(self.plural, [self.render(r, summary) for r in records], pagination=pagination)
+        return ctx.ok(self.plural, [self.render(r, summary, ctx=ctx) for r in records], pagination=pagination)
 
     # ------------------------------------------------------------ writing
     def write(self, ctx, req, mode, key=None):
@@ -254,7 +257,7 @@ class Collection:
             return {"ValidationErrors": [{"Message": f"A {self.singular} must be an object."}],
                     "HasValidationErrors": True}, False
         store = ctx.store(self.plural)
-        changes, errors = self.clean(element)
+        changes, errors = self.clean(ctx, element)
         given_id = element.get(self.id_field)
         existing = target
         if existing is None and given_id:
@@ -271,13 +274,15 @@ class Collection:
             # Like Xero, a refused new element is echoed with an id of its own
             # that was never stored: do not bind to it.
             candidate.setdefault(self.id_field, str(given_id or uuid.uuid4()))
-            echo = self.render(candidate)
-            echo.update(HasValidationErrors=True, ValidationErrors=[{"Message": m} for m in errors])
+            echo = self.render(candidate, ctx=ctx)
+            echo["ValidationErrors"] = [{"Message": m} for m in errors]
+            if self.error_flag:
+                echo[self.error_flag] = True
             return echo, False
         candidate.setdefault(self.id_field, str(uuid.uuid4()))
         candidate["UpdatedDateUTC"] = wire.ms_date(ctx.now)
         store[candidate[self.id_field]] = candidate
-        return self.render(candidate), True
+        return self.render(candidate, ctx=ctx), True
 
     # ------------------------------------------------------------ seeding
     def seed(self, ctx, record):
