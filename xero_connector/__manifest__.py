@@ -6,7 +6,7 @@
     "category": "Accounting/Accounting",
     "author": "xero_connector contributors",
     "license": "LGPL-3",
-    "depends": ["base_setup", "mail", "contacts"],
+    "depends": ["base_setup", "mail", "contacts", "product"],
     "external_dependencies": {"python": ["xero-python"]},
     "data": [
         "security/xero_security.xml",
@@ -15,6 +15,7 @@
         "views/xero_binding_views.xml",
         "views/xero_sync_log_views.xml",
         "views/res_partner_views.xml",
+        "views/product_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/xero_tenant_picker_views.xml",
         "views/xero_menus.xml",

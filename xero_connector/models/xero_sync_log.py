@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 
-ENTITIES = [("contact", "Contacts")]
+ENTITIES = [("contact", "Contacts"), ("product", "Products")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo")]
 
 

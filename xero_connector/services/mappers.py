@@ -171,4 +171,59 @@ class ContactMapper(Mapper):
         return {"ContactPersons": persons}
 
 
-MAPPERS = {"contact": ContactMapper}
+class ItemMapper(Mapper):
+    """product.product -> Xero Item.  Accounts and taxes join with the accounting mappings."""
+
+    model = "product.product"
+    entity = "Items"
+    id_key = "ItemID"
+    number_key = "Code"
+    NAME_MAX = 50
+    conflict_hint = "already exists"
+
+    @mapping("default_code")
+    def code(self, product):
+        code = (product.default_code or "").strip()
+        if not code:
+            raise MappingError(_("Product '%(name)s' has no Internal Reference; Xero needs an item code.",
+                                 name=product.display_name))
+        if len(code) > 30:
+            raise MappingError(_("The Internal Reference '%(code)s' is longer than Xero's 30 characters "
+                                 "for an item code.", code=code))
+        return {"Code": code}
+
+    @mapping("name")
+    def name(self, product):
+        name = (product.name or "").strip()
+        if len(name) > self.NAME_MAX:
+            raise MappingError(_("The name '%(name)s' has %(count)s characters; Xero allows %(max)s for an item.",
+                                 name=name, count=len(name), max=self.NAME_MAX))
+        return {"Name": name}
+
+    @mapping("description_sale", "description_purchase", "sale_ok", "purchase_ok")
+    def descriptions(self, product):
+        return {
+            "Description": product.description_sale or product.name,
+            "PurchaseDescription": product.description_purchase or product.name,
+            "IsSold": bool(product.sale_ok),
+            "IsPurchased": bool(product.purchase_ok),
+        }
+
+    @mapping("lst_price", "list_price", "standard_price", "sale_ok", "purchase_ok")
+    def prices(self, product):
+        values = {}
+        if product.sale_ok:
+            values["SalesDetails"] = {"UnitPrice": product.lst_price}
+        if product.purchase_ok:
+            values["PurchaseDetails"] = {"UnitPrice": product.standard_price}
+        return values
+
+    def conflict_where(self, payload):
+        return f'Code=="{_quote(payload.get("Code", ""))}"'
+
+    def is_same(self, candidate, payload):
+        # an item code identifies the product
+        return (candidate.get("Code") or "").lower() == (payload.get("Code") or "").lower()
+
+
+MAPPERS = {"contact": ContactMapper, "product": ItemMapper}

@@ -232,6 +232,15 @@ ENTITIES = {
         "upsert": "update_or_create_contacts",
         "paged": True,
     },
+    "Items": {
+        "item": "Item",
+        "envelope": "Items",
+        "param": "items",
+        "get": "get_items",
+        "create": "create_items",
+        "upsert": "update_or_create_items",
+        "paged": False,
+    },
 }
 
 

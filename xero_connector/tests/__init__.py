@@ -1,1 +1,1 @@
-from . import test_connection, test_contact_push
+from . import test_connection, test_contact_push, test_product_push

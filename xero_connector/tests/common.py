@@ -65,7 +65,8 @@ class XeroCase(HttpCase):
         # Odoo rolls each test back; the sandbox must forget what a test wrote too.
         super().setUp()
         self.sandbox.clear_faults()
-        self.sandbox.wipe(self.tenant_id, "Contacts")
+        for resource in ("Contacts", "Items"):
+            self.sandbox.wipe(self.tenant_id, resource)
 
     # ------------------------------------------------------------------
     def start_connect(self, connection=None, user=None):
