@@ -44,6 +44,17 @@ class ProductTemplate(models.Model):
         for template in self:
             template.product_variant_ids.xero_allow_sync = template.xero_allow_sync
 
+    def write(self, vals):
+        result = super().write(vals)
+        # Template fields (name, prices, descriptions) are the variants' too.
+        variants = self.with_context(active_test=False).product_variant_ids
+        tracked = variants._xero_tracked_fields() if variants else ()
+        if set(vals) & set(tracked):
+            self.env["xero.binding"].sudo().search([
+                ("res_model", "=", "product.product"), ("res_id", "in", variants.ids),
+                ("xero_id", "!=", False), ("need_sync", "=", False)]).write({"need_sync": True})
+        return result
+
     def action_xero_sync(self):
         return self.product_variant_ids.action_xero_sync()
 

@@ -1,10 +1,22 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "xero.sync.mixin"]
     _xero_entity = "contact"
+
+    xero_is_customer = fields.Boolean("Customer in Xero", compute="_compute_xero_roles")
+    xero_is_supplier = fields.Boolean("Supplier in Xero", compute="_compute_xero_roles")
+
+    @api.depends("xero_binding_ids.is_customer", "xero_binding_ids.is_supplier")
+    @api.depends_context("company")
+    def _compute_xero_roles(self):
+        bindings = self._xero_bindings()
+        for partner in self:
+            binding = bindings.get(partner.id)
+            partner.xero_is_customer = bool(binding and binding.is_customer)
+            partner.xero_is_supplier = bool(binding and binding.is_supplier)
 
     @api.model
     def _xero_push_targets(self, records):

@@ -41,6 +41,11 @@ class XeroBinding(models.Model):
     last_error = fields.Text(copy=False)
     last_error_detail = fields.Text(copy=False, groups="xero_connector.group_xero_manager")
     xero_url = fields.Char("Xero Link", compute="_compute_xero_url")
+    xero_updated = fields.Datetime("Changed in Xero", copy=False,
+                                   help="Xero's last-modified time of the linked record, as last read.")
+    xero_archived = fields.Boolean("Archived in Xero", copy=False)
+    is_customer = fields.Boolean("Customer in Xero", copy=False)
+    is_supplier = fields.Boolean("Supplier in Xero", copy=False)
 
     _sql_constraints = [
         ("record_uniq", "unique(connection_id, res_model, res_id)",

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessDenied, UserError
 from odoo.tools import format_datetime
 
 from ..services import xero_client as xc
+from ..services.engine import SyncEngine
 
 _logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class XeroConnection(models.Model):
     last_error = fields.Text(readonly=True, copy=False)
     binding_count = fields.Integer(compute="_compute_binding_count")
     log_ids = fields.One2many("xero.sync.log", "connection_id")
+    mapping_ids = fields.One2many("xero.mapping", "connection_id", string="Sync Rules")
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company can be connected to one Xero organisation only."),
@@ -380,6 +382,39 @@ class XeroConnection(models.Model):
             return f"{self.web_url.rstrip('/')}{path}"
         return (f"{self.web_url.rstrip('/')}/organisationlogin/default.aspx?"
                 f"shortcode={quote(self.short_code)}&redirecturl={quote(path)}")
+
+    # ------------------------------------------------------------------
+    # Runs from the connection
+    # ------------------------------------------------------------------
+    def _run_and_show(self, run):
+        """Run ``run(engine)`` now and open the resulting log."""
+        self.ensure_one()
+        try:
+            log = run(SyncEngine(self, trigger="manual"))
+        except xc.XeroError as exc:
+            raise UserError(_("Xero sync failed: %(error)s", error=exc.message)) from exc
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.log", "res_id": log.id,
+                "view_mode": "form", "target": "current", "name": log.name}
+
+    def action_fetch_match(self):
+        """Fetch & Match every entity: link what exists on both sides, create nothing."""
+        self.ensure_one()
+        mappings = self.env["xero.mapping"]._ensure_all(self)
+        logs = self.env["xero.sync.log"]
+        try:
+            for mapping in mappings:
+                logs |= SyncEngine(self, trigger="manual").fetch_and_match(mapping.entity)
+        except xc.XeroError as exc:
+            raise UserError(_("Fetch & Match failed: %(error)s", error=exc.message)) from exc
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.log", "name": _("Fetch & Match"),
+                "view_mode": "list,form", "domain": [("id", "in", logs.ids)], "target": "current"}
+
+    def action_view_mappings(self):
+        self.ensure_one()
+        self.env["xero.mapping"]._ensure_all(self)
+        return {"type": "ir.actions.act_window", "res_model": "xero.mapping", "name": _("Sync Rules"),
+                "view_mode": "list,form", "domain": [("connection_id", "=", self.id)],
+                "context": {"default_connection_id": self.id}}
 
     def action_view_bindings(self):
         self.ensure_one()

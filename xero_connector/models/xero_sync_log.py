@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 
 ENTITIES = [("contact", "Contacts"), ("product", "Products")]
-DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo")]
+DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 
 class XeroSyncLog(models.Model):
@@ -31,6 +31,10 @@ class XeroSyncLog(models.Model):
     count_updated = fields.Integer("Updated")
     count_skipped = fields.Integer("Unchanged")
     count_failed = fields.Integer("Failed")
+    count_linked = fields.Integer("Linked")
+    count_ambiguous = fields.Integer("Ambiguous")
+    count_would_create_xero = fields.Integer("Would Create in Xero")
+    count_would_create_odoo = fields.Integer("Would Create in Odoo")
     api_calls = fields.Integer("API Calls")
     limit_minute_remaining = fields.Integer("Minute Budget Left")
     limit_day_remaining = fields.Integer("Day Budget Left")
@@ -44,15 +48,16 @@ class XeroSyncLog(models.Model):
         entities = dict(ENTITIES)
         directions = dict(DIRECTIONS)
         for log in self:
-            log.name = f"{entities.get(log.entity, '')} {directions.get(log.direction, '')} " \
+            log.name = f"{entities.get(log.entity, '')}: {directions.get(log.direction, '')} " \
                        f"{fields.Datetime.to_string(log.date_start) or ''}".strip()
 
     def _finish(self, message=None):
         for log in self:
             end = fields.Datetime.now()
             state = "done"
-            if log.count_failed:
-                state = "partial" if (log.count_created or log.count_updated or log.count_skipped) else "failed"
+            if log.count_failed or log.count_ambiguous:
+                done = log.count_created or log.count_updated or log.count_skipped or log.count_linked
+                state = "partial" if done or log.count_ambiguous else "failed"
             if message and not log.count_total:
                 state = "failed"
             log.write({
@@ -63,6 +68,11 @@ class XeroSyncLog(models.Model):
 
     def _summary(self):
         self.ensure_one()
+        if self.direction == "match":
+            return _("Fetch & Match: %(linked)s linked, %(xero)s would be created in Xero, %(odoo)s would be "
+                     "created in Odoo, %(ambiguous)s ambiguous (nothing was created or changed).",
+                     linked=self.count_linked, xero=self.count_would_create_xero,
+                     odoo=self.count_would_create_odoo, ambiguous=self.count_ambiguous)
         return _("%(total)s records: %(created)s created, %(updated)s updated, %(skipped)s unchanged, "
                  "%(failed)s failed.", total=self.count_total, created=self.count_created,
                  updated=self.count_updated, skipped=self.count_skipped, failed=self.count_failed)
@@ -82,6 +92,7 @@ class XeroSyncLogLine(models.Model):
     xero_id = fields.Char("Xero ID")
     action = fields.Selection(
         [("create", "Created"), ("update", "Updated"), ("link", "Linked"), ("skip", "Unchanged"),
+         ("archive", "Archived"), ("ambiguous", "Ambiguous match"), ("would_create", "Would create"),
          ("error", "Failed")], required=True)
     state = fields.Selection([("ok", "OK"), ("warning", "Warning"), ("error", "Error")],
                              default="ok", required=True)

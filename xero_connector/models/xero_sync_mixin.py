@@ -35,6 +35,7 @@ class XeroSyncMixin(models.AbstractModel):
     xero_last_sync = fields.Datetime("Last Xero Sync", compute="_compute_xero_fields")
     xero_last_error = fields.Text("Xero Error", compute="_compute_xero_fields")
     xero_connected = fields.Boolean(compute="_compute_xero_fields")
+    xero_archived = fields.Boolean("Archived in Xero", compute="_compute_xero_fields")
 
     # ------------------------------------------------------------------
     def _xero_connection(self):
@@ -51,7 +52,8 @@ class XeroSyncMixin(models.AbstractModel):
         return {b.res_id: b for b in bindings}
 
     @api.depends("xero_binding_ids.allow_sync", "xero_binding_ids.xero_id", "xero_binding_ids.xero_number",
-                 "xero_binding_ids.state", "xero_binding_ids.last_sync_date", "xero_binding_ids.last_error")
+                 "xero_binding_ids.state", "xero_binding_ids.last_sync_date", "xero_binding_ids.last_error",
+                 "xero_binding_ids.xero_archived")
     @api.depends_context("company")
     def _compute_xero_fields(self):
         connection = self._xero_connection()
@@ -66,6 +68,7 @@ class XeroSyncMixin(models.AbstractModel):
             record.xero_sync_state = binding.state if binding else "not_synced"
             record.xero_last_sync = binding.last_sync_date if binding else False
             record.xero_last_error = binding.last_error if binding else False
+            record.xero_archived = binding.xero_archived if binding else False
 
     def _inverse_xero_allow_sync(self):
         connection = self._xero_connection()
@@ -122,9 +125,26 @@ class XeroSyncMixin(models.AbstractModel):
     def _xero_deep_link_path(self, xero_id):
         raise NotImplementedError
 
+    def _xero_tracked_fields(self):
+        return MAPPERS[self._xero_entity].tracked_fields() | \
+            self.env["xero.mapping"]._mapped_field_names(MAPPERS[self._xero_entity].model)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        connection = self._xero_entity and self._xero_connection()
+        if connection and not self.env.context.get("xero_no_default_tick"):
+            mapping = self.env["xero.mapping"].sudo().search(
+                [("connection_id", "=", connection.id), ("entity", "=", self._xero_entity)])
+            if mapping.default_allow_sync:
+                bindings = self.env["xero.binding"].sudo()._for_records(connection, records)
+                for binding in bindings.values():
+                    binding.allow_sync = True
+        return records
+
     def write(self, vals):
         result = super().write(vals)
-        if self._xero_entity and set(vals) & MAPPERS[self._xero_entity].tracked_fields():
+        if self._xero_entity and set(vals) & self._xero_tracked_fields():
             targets = self._xero_push_targets(self)
             self.env["xero.binding"].sudo().search([
                 ("res_model", "=", targets._name), ("res_id", "in", targets.ids),
@@ -143,7 +163,10 @@ class XeroSyncMixin(models.AbstractModel):
     def action_xero_sync(self):
         """'Sync to Xero': push the records whose Allow Xero Sync is ticked."""
         connection = self.env["xero.connection"]._for_company()
-        allowed = self.filtered("xero_allow_sync")
+        mapping = self.env["xero.mapping"]._for(connection, self._xero_entity)
+        # The tick always wins; the entity's sync rules may select more.
+        allowed = self.filtered("xero_allow_sync") | mapping._selected_records(self).with_env(self.env)
+        allowed = self.filtered(lambda r: r in allowed)
         if not allowed:
             raise UserError(_("Tick 'Allow Xero Sync' on the records to send to Xero."))
         try:

@@ -1,16 +1,27 @@
-"""The generic sync engine: Odoo records -> Xero, for any entity with a mapper.
+"""The generic sync engine, for any entity with a mapper.
 
-For each run it maps records, skips the ones whose payload Xero already has
-(payload hash), writes the others in batches of at most 50 with
+Push (Odoo -> Xero): maps records (built-in parts + the connection's mapping
+lines), skips the ones whose payload Xero already has (payload hash), links
+never-pushed records to the Xero record they match instead of creating a
+duplicate, writes the rest in batches of at most 50 with
 ``summarizeErrors=false`` and an ``Idempotency-Key`` derived from the records
 and the payload, and records the outcome per record on the binding and in the
 sync log.  One bad record never stops the others.
+
+Pull (Xero -> Odoo): reads what changed since the last import, then per Xero
+record updates the linked Odoo record, or matches an unlinked one, or creates
+it, as the import mode allows; archived Xero records archive (or flag) their
+Odoo record.  Ambiguous matches are reported, never guessed.
+
+Fetch & Match: reads everything once and only links.
 """
 
 import hashlib
 import json
 import logging
-from collections import Counter
+import re
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
 
 from odoo import _, fields
 
@@ -19,9 +30,80 @@ from .mappers import MAPPERS, MappingError
 
 _logger = logging.getLogger(__name__)
 
+IMPORT_CHUNK = 200  # Xero records handled per round of Odoo queries
+
+
 def _chunks(items, size):
+    items = list(items) if not isinstance(items, list) else items
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _ichunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+
+
+def _xero_time(value):
+    """Xero's ``/Date(ms+0000)/`` (or a datetime) as a naive UTC datetime."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    found = _MS_DATE.fullmatch(value or "") if isinstance(value, str) else None
+    if found:
+        return datetime.fromtimestamp(int(found.group(1)) / 1000, timezone.utc).replace(tzinfo=None)
+    return None
+
+
+class Matcher:
+    """The unique candidate on the other side for a record's matching values.
+
+    Keys are tried strongest first; the first key that finds candidates
+    decides.  A candidate whose *strong* key disagrees (both sides have a
+    value and they differ) is not the same record.  Two candidates for a key
+    are ambiguous: reported, never guessed.
+    """
+
+    def __init__(self, mapper, candidates, values_of, ident):
+        self.keys = mapper.match_keys
+        self.strong = mapper.strong_keys
+        self.ident = ident
+        self.values = {}
+        self.index = {key: defaultdict(list) for key in self.keys}
+        self.taken = set()
+        for candidate in candidates:
+            values = values_of(candidate)
+            self.values[ident(candidate)] = values
+            for key in self.keys:
+                if values.get(key):
+                    self.index[key][values[key]].append(candidate)
+
+    def _vetoed(self, candidate, values):
+        theirs = self.values[self.ident(candidate)]
+        return any(values.get(k) and theirs.get(k) and values[k] != theirs[k] for k in self.strong)
+
+    def match(self, values):
+        """``(candidate, key, ambiguous candidates)``."""
+        for key in self.keys:
+            value = values.get(key)
+            if not value:
+                continue
+            found = [c for c in self.index[key].get(value, [])
+                     if self.ident(c) not in self.taken and not self._vetoed(c, values)]
+            if len(found) == 1:
+                self.taken.add(self.ident(found[0]))
+                return found[0], key, []
+            if len(found) > 1:
+                return None, key, found
+        return None, None, []
 
 
 class _Item:
@@ -38,7 +120,7 @@ class _Item:
 
 
 class SyncEngine:
-    """Push records of one entity from Odoo to one Xero connection.
+    """Synchronise one entity between Odoo and one Xero connection.
 
     :param commit: commit after each batch and before waiting on a rate limit
         (scheduled runs); interactive runs stay inside the user's transaction.
@@ -48,34 +130,82 @@ class SyncEngine:
         connection._ensure_connected()
         self.connection = connection
         self.env = connection.env
+        self.company = connection.company_id
         self.trigger = trigger
         self.commit = commit
         self.limits = {}
         self.counts = Counter()
         self.pending_lines = []
+        self.client = None
 
-    # ------------------------------------------------------------------
-    def push(self, entity, records):
-        """Push ``records`` (a recordset of the entity's model); returns the log."""
-        mapper = MAPPERS[entity](self.env)
-        model = self.env[mapper.model]
-        records = model._xero_push_targets(records)
-        Log = self.env["xero.sync.log"].sudo()
-        self.log = Log.create({
-            "connection_id": self.connection.id, "entity": entity, "direction": "export",
-            "trigger": self.trigger, "count_total": len(records), "user_id": self.env.uid,
+    # ------------------------------------------------------------------ common
+    def _start(self, entity, direction, total=0):
+        self.mapper = MAPPERS[entity](self.env)
+        self.mapping = self.env["xero.mapping"]._for(self.connection, entity)
+        self.log = self.env["xero.sync.log"].sudo().create({
+            "connection_id": self.connection.id, "entity": entity, "direction": direction,
+            "trigger": self.trigger, "count_total": total, "user_id": self.env.uid,
         })
-        self.mapper = mapper
         self.client = self.connection._client(
             before_wait=self._before_wait, wait_budget=120.0 if self.commit else 20.0)
         self.client.on_limits = self.limits.update
-        bindings = self.env["xero.binding"].sudo()._for_records(self.connection, records)
+        self.Binding = self.env["xero.binding"].sudo()
+
+    def _flush(self):
+        """Write the run's counters and the pending log lines."""
+        self.env["xero.sync.log.line"].sudo().create(self.pending_lines)
+        self.pending_lines = []
+        values = {
+            "api_calls": self.client.calls if self.client else 0,
+            "count_created": self.counts["create"],
+            "count_updated": self.counts["update"] + self.counts["link"] + self.counts["archive"],
+            "count_skipped": self.counts["skip"],
+            "count_failed": self.counts["error"],
+            "count_linked": self.counts["link"],
+            "count_ambiguous": self.counts["ambiguous"],
+            "limit_minute_remaining": self.limits.get("minute", 0),
+            "limit_day_remaining": self.limits.get("day", 0),
+        }
+        if self.log.direction in ("import", "match"):
+            values["count_total"] = self.counts["seen"]
+        self.log.write(values)
+
+    def _end(self):
+        self._flush()
+        self.log._finish()
+        return self.log
+
+    def _bound(self, model, xero_ids=None, res_ids=None):
+        domain = [("connection_id", "=", self.connection.id), ("res_model", "=", model)]
+        if xero_ids is not None:
+            domain.append(("xero_id", "in", list(xero_ids)))
+        if res_ids is not None:
+            domain.append(("res_id", "in", list(res_ids)))
+        return self.Binding.search(domain)
+
+    def _push_hash(self, record):
+        """The payload hash a push of ``record`` would send now (None if it cannot be mapped)."""
+        try:
+            return xc.payload_hash(self.mapper.to_xero(record, self.mapping._lines("to_xero")))
+        except MappingError:
+            return None
+
+    # ------------------------------------------------------------------ push
+    def push(self, entity, records):
+        """Push ``records`` (a recordset of the entity's model); returns the log."""
+        model = self.env[MAPPERS[entity].model]
+        records = model._xero_push_targets(records)
+        self._start(entity, "export", total=len(records))
+        mapper = self.mapper
+        lines = self.mapping._lines("to_xero")
+        clearable = mapper.clearable_keys(lines)
+        bindings = self.Binding._for_records(self.connection, records)
 
         to_create, to_update = [], []
         for record in records:
             binding = bindings[record.id]
             try:
-                payload = mapper.to_xero(record)
+                payload = mapper.to_xero(record, lines)
                 self.client.validate(mapper.entity, payload)
             except (MappingError, xc.XeroPayloadError) as exc:
                 self._failed(record, binding, str(exc), getattr(exc, "detail", None))
@@ -87,35 +217,58 @@ class SyncEngine:
                 continue
             if binding.xero_id:
                 payload[mapper.id_key] = binding.xero_id
-                for key in mapper.clearable_keys():
+                for key in clearable:
                     payload.setdefault(key, "")
             item = _Item(record, binding, payload, digest, create=not binding.xero_id)
             (to_create if item.create else to_update).append(item)
 
+        to_create = self._match_in_xero(to_create, to_update, clearable)
         retry = []
         for batch in _chunks(to_create, xc.BATCH_SIZE):
             retry += self._write(batch, create=True)
         to_update += retry
         for batch in _chunks(to_update, xc.BATCH_SIZE):
             self._write(batch, create=False)
+        return self._end()
 
-        self._flush()
-        self.log._finish()
-        return self.log
+    def _match_in_xero(self, items, to_update, clearable):
+        """Link never-pushed records to the Xero record they match; returns the ones to create."""
+        if not items or not self.mapper.match_keys:
+            return items
+        try:
+            xero_records = list(self.client.iter_all(self.mapper.entity, **self._list_params()))
+        except xc.XeroError as exc:
+            if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
+                raise
+            for item in items:
+                self._failed(item.record, item.binding, _("Not sent: %(error)s", error=exc.message), exc.detail)
+            return []
+        taken = set(self._bound(self.mapper.model, xero_ids=[r.get(self.mapper.id_key) for r in xero_records])
+                    .mapped("xero_id"))
+        id_key = self.mapper.id_key
+        matcher = Matcher(self.mapper, [r for r in xero_records if r.get(id_key) not in taken],
+                          self.mapper.xero_match_values, lambda r: r[id_key])
+        remaining = []
+        for item in items:
+            found, key, ambiguous = matcher.match(self.mapper.odoo_match_values(item.record))
+            if ambiguous:
+                self._ambiguous(item.record, item.binding, key, [self._xero_label(r) for r in ambiguous], "Xero")
+            elif found:
+                item.binding.write({"xero_id": found[id_key], "payload_hash": False})
+                item.payload[id_key] = found[id_key]
+                for k in clearable:
+                    item.payload.setdefault(k, "")
+                item.create = False
+                to_update.append(item)
+            else:
+                remaining.append(item)
+        return remaining
 
-    def _flush(self):
-        """Write the run's counters and the pending log lines."""
-        self.env["xero.sync.log.line"].sudo().create(self.pending_lines)
-        self.pending_lines = []
-        self.log.write({
-            "api_calls": self.client.calls,
-            "count_created": self.counts["create"],
-            "count_updated": self.counts["update"] + self.counts["link"],
-            "count_skipped": self.counts["skip"],
-            "count_failed": self.counts["error"],
-            "limit_minute_remaining": self.limits.get("minute", 0),
-            "limit_day_remaining": self.limits.get("day", 0),
-        })
+    def _xero_label(self, data):
+        return data.get("Name") or data.get("Code") or data.get(self.mapper.id_key)
+
+    def _list_params(self):
+        return {"include_archived": True} if self.mapper.entity == "Contacts" else {}
 
     # ------------------------------------------------------------------
     def _idempotency_key(self, batch, create):
@@ -135,8 +288,7 @@ class SyncEngine:
         except (xc.XeroAuthError, xc.XeroForbiddenError):
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))
-            self._flush()
-            self.log._finish()
+            self._end()
             raise
         except xc.XeroError as exc:
             for item in batch:
@@ -177,12 +329,11 @@ class SyncEngine:
         matches = [c for c in candidates if self.mapper.is_same(c, item.payload)]
         if len(matches) != 1:
             return False
-        taken = self.env["xero.binding"].sudo().search_count([
+        taken = self.Binding.search_count([
             ("connection_id", "=", self.connection.id), ("xero_id", "=", matches[0][self.mapper.id_key]),
             ("id", "!=", item.binding.id)])
         return False if taken else matches[0][self.mapper.id_key]
 
-    # ------------------------------------------------------------------
     def _succeeded(self, item, result, action):
         was_linked = item.binding.xero_id and action == "update" and not item.binding.payload_hash
         xero_id = result.get(self.mapper.id_key)
@@ -196,14 +347,288 @@ class SyncEngine:
             "last_sync_date": fields.Datetime.now(),
             "last_error": False,
             "last_error_detail": False,
+            "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
+            **self._flags(result),
         })
         if was_linked:
             action = "link"
-            message = _("Linked to the existing Xero record it matches.")
+            message = _("Linked to the existing Xero record it matches, and updated.")
         else:
             message = _("Created in Xero.") if action == "create" else _("Updated in Xero.")
         self._line(item.record, item.binding, action, message, xero_id=xero_id)
 
+    @staticmethod
+    def _flags(data):
+        return {"is_customer": bool(data.get("IsCustomer")), "is_supplier": bool(data.get("IsSupplier"))}
+
+    # ------------------------------------------------------------------ pull
+    def pull(self, entity, mapping=None, mode=None, full=False):
+        """Import Xero's changes of ``entity`` into Odoo; returns the log."""
+        self._start(entity, "import")
+        self.full = full
+        mode = mode or self.mapping.import_mode
+        mapper = self.mapper
+        since = None if (full or mapper.full_fetch) else (self.mapping.last_import_date or None)
+        params = self._list_params()
+        if since:
+            params["if_modified_since"] = since.replace(tzinfo=timezone.utc)
+        newest = since
+        seen_ids = set()
+        try:
+            for chunk in _ichunks(self.client.iter_all(mapper.entity, **params), IMPORT_CHUNK):
+                self._import_chunk(chunk, mode)
+                for data in chunk:
+                    seen_ids.add(data.get(mapper.id_key))
+                    stamp = _xero_time(data.get("UpdatedDateUTC"))
+                    if stamp and (newest is None or stamp > newest):
+                        newest = stamp
+                if self.commit:
+                    self._flush()
+                    self.env.cr.commit()
+        except xc.XeroError as exc:
+            self._end()
+            self.log._finish(_("Import stopped: %(error)s", error=exc.message))
+            raise
+        if mapper.full_fetch:
+            self._import_deletions(seen_ids)
+        if newest:
+            self.mapping.last_import_date = newest
+        return self._end()
+
+    def _import_chunk(self, chunk, mode):
+        mapper, id_key = self.mapper, self.mapper.id_key
+        Model = self.env[mapper.model].with_company(self.company).with_context(active_test=False)
+        bindings = {b.xero_id: b for b in self._bound(mapper.model, xero_ids=[d.get(id_key) for d in chunk])}
+        unbound = [d for d in chunk if d.get(id_key) not in bindings]
+        matcher = None
+        if unbound and mode != "update" and mapper.match_keys:
+            values = [mapper.xero_match_values(d) for d in unbound]
+            candidates = mapper.odoo_candidates(self.company, values)
+            linked = set(self._bound(mapper.model, res_ids=candidates.ids).filtered("xero_id").mapped("res_id"))
+            matcher = Matcher(mapper, candidates.filtered(lambda r: r.id not in linked),
+                              mapper.odoo_match_values, lambda r: r.id)
+        lines = self.mapping._lines("from_xero")
+        for data in chunk:
+            self.counts["seen"] += 1
+            try:
+                with self.env.cr.savepoint():
+                    self._import_one(data, bindings.get(data.get(id_key)), matcher, mode, Model, lines)
+            except MappingError as exc:
+                self._import_failed(data, bindings.get(data.get(id_key)), str(exc))
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+                _logger.exception("Import of Xero %s %s failed", mapper.entity, data.get(id_key))
+                self._import_failed(data, bindings.get(data.get(id_key)),
+                                    _("Odoo refused this record: %(error)s", error=exc))
+
+    def _import_one(self, data, binding, matcher, mode, Model, lines):
+        mapper = self.mapper
+        xero_id = data[mapper.id_key]
+        archived = mapper.is_archived(data)
+        record = Model.browse(binding.res_id).exists() if binding else Model.browse()
+        if binding and not record:
+            binding.unlink()  # the Odoo record was deleted: the Xero record is unlinked
+            binding = None
+        linked_now = False
+        if not record and matcher is not None:
+            found, key, ambiguous = matcher.match(mapper.xero_match_values(data))
+            if ambiguous:
+                self._ambiguous_xero(data, key, ambiguous)
+                return
+            if found:
+                record, linked_now = found, True
+        if not record:
+            if mode == "update":
+                self.counts["skip"] += 1
+                return
+            if archived:
+                self.counts["skip"] += 1  # archived in Xero: nothing to bring over
+                return
+            values = dict(mapper.create_defaults(data), **mapper.from_xero(data, lines))
+            record = Model.create(values)
+            mapper.after_import(record, data)
+            binding = self._bind(record, data, binding)
+            self._line(record, binding, "create", _("Created from Xero."), xero_id=xero_id)
+            return
+        if linked_now:
+            binding = self._bind(record, data, self._bound(mapper.model, res_ids=[record.id])[:1] or None,
+                                 pending=mode == "import")
+            if mode == "import":
+                self._line(record, binding, "link", _("Linked to the matching Xero record (not changed)."),
+                           xero_id=xero_id)
+                return
+        elif mode == "import":
+            self.counts["skip"] += 1  # Import creates only; linked records are not updated
+            return
+        xero_time = _xero_time(data.get("UpdatedDateUTC"))
+        if (not self.full and not linked_now and binding.state == "synced" and binding.xero_updated and xero_time
+                and xero_time <= binding.xero_updated):
+            self.counts["skip"] += 1  # Odoo already has this version (it sent or read it)
+            return
+        if binding.need_sync and not linked_now and record.write_date and xero_time and record.write_date > xero_time:
+            self._line(record, binding, "skip", _("Changed in Odoo after the Xero change; Odoo's version "
+                                                  "will be sent on the next push."))
+            return
+        values = mapper.from_xero(data, lines, record)
+        changed = {k: v for k, v in values.items() if self._differs(record, k, v)}
+        if changed:
+            record.write(changed)
+        mapper.after_import(record, data)
+        action = self._apply_archive(record, binding, archived)
+        binding = self._bind(record, data, binding)
+        if linked_now:
+            self._line(record, binding, "link", _("Linked to the matching Xero record and updated from it."),
+                       xero_id=xero_id)
+        elif action:
+            self._line(record, binding, "archive", action, xero_id=xero_id)
+        elif changed:
+            self._line(record, binding, "update", _("Updated from Xero: %(fields)s.",
+                                                    fields=", ".join(sorted(changed))), xero_id=xero_id)
+        else:
+            self.counts["skip"] += 1
+
+    @staticmethod
+    def _differs(record, name, value):
+        current = record[name]
+        if hasattr(current, "_name"):  # a relation: compare ids
+            return current.id != (value or False)
+        if isinstance(current, float) or isinstance(value, float):
+            return abs((current or 0.0) - (value or 0.0)) > 1e-9
+        return (current or False) != (value or False)
+
+    def _apply_archive(self, record, binding, archived):
+        """Follow Xero's archive state per the mapping; returns what was done (or None)."""
+        action = self.mapping.archived_action
+        message = None
+        if action == "archive" and "active" in record._fields:
+            if archived and record.active:
+                record.active = False
+                message = _("Archived: it is archived in Xero.")
+            elif not archived and binding.xero_archived and not record.active:
+                record.active = True
+                message = _("Restored: it is active again in Xero.")
+        flag = archived and action != "ignore"
+        if binding.xero_archived != flag:
+            binding.xero_archived = flag
+        return message
+
+    def _bind(self, record, data, binding=None, pending=False):
+        values = {
+            "xero_id": data[self.mapper.id_key],
+            "xero_number": data.get(self.mapper.number_key) or False,
+            "xero_updated": _xero_time(data.get("UpdatedDateUTC")) or False,
+            "last_sync_date": fields.Datetime.now(),
+            "last_error": False,
+            "need_sync": False,
+            **self._flags(data),
+        }
+        if pending:
+            values.update(state="pending", payload_hash=False)
+        else:
+            values.update(state="synced", payload_hash=self._push_hash(record) or False)
+        if binding:
+            binding.write(values)
+            return binding
+        # A record that is in Xero keeps syncing: its tick is on.
+        return self.Binding.create(dict(values, connection_id=self.connection.id, res_model=record._name,
+                                        res_id=record.id, allow_sync=True))
+
+    def _import_deletions(self, seen_ids):
+        """Linked Xero records missing from a full list were deleted in Xero."""
+        gone = self.Binding.search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", self.mapper.model),
+            ("xero_id", "!=", False), ("xero_id", "not in", list(seen_ids))])
+        for binding in gone:
+            record = self.env[binding.res_model].with_context(active_test=False).browse(binding.res_id).exists()
+            binding.write({"xero_id": False, "xero_number": False, "payload_hash": False,
+                           "state": "not_synced", "xero_archived": False})
+            if not record:
+                binding.unlink()
+                continue
+            if self.mapping.archived_action == "archive" and record.active:
+                record.active = False
+                self._line(record, binding, "archive", _("Archived: it was deleted in Xero."))
+            else:
+                self._line(record, binding, "update", _("Unlinked: it was deleted in Xero."))
+
+    def _import_failed(self, data, binding, message):
+        self.counts["error"] += 1
+        self.pending_lines.append({
+            "log_id": self.log.id, "res_model": binding.res_model if binding else self.mapper.model,
+            "res_id": binding.res_id if binding else False, "record_name": self._xero_label(data),
+            "xero_id": data.get(self.mapper.id_key), "action": "error", "state": "error",
+            "message": _("Not imported: %(error)s", error=message),
+            "detail": json.dumps(data, default=str, indent=1)[:4000],
+        })
+        if binding:
+            binding.write({"state": "error", "last_error": message})
+
+    def _ambiguous_xero(self, data, key, candidates):
+        self.counts["ambiguous"] += 1
+        names = ", ".join(f"{c.display_name} (#{c.id})" for c in candidates[:5])
+        self.pending_lines.append({
+            "log_id": self.log.id, "res_model": self.mapper.model, "res_id": False,
+            "record_name": self._xero_label(data), "xero_id": data.get(self.mapper.id_key),
+            "action": "ambiguous", "state": "warning",
+            "message": _("Not imported: %(count)s Odoo records have the same %(key)s (%(names)s). Make "
+                         "them distinct or link one by hand; nothing was guessed.",
+                         count=len(candidates), key=_KEY_LABELS.get(key, key), names=names),
+        })
+
+    def _ambiguous(self, record, binding, key, labels, side):
+        self.counts["ambiguous"] += 1
+        message = _("Not sent: %(count)s %(side)s records have the same %(key)s (%(names)s). Make them "
+                    "distinct or link one by hand; nothing was guessed.", count=len(labels), side=side,
+                    key=_KEY_LABELS.get(key, key), names=", ".join(map(str, labels[:5])))
+        binding.write({"state": "error", "last_error": message})
+        self._line(record, binding, "ambiguous", message, state="warning")
+
+    # ------------------------------------------------------------------ fetch & match
+    def fetch_and_match(self, entity, mapping=None):
+        """Read everything from Xero once and link what matches; create and change nothing."""
+        self._start(entity, "match")
+        mapper, id_key = self.mapper, self.mapper.id_key
+        xero_records = list(self.client.iter_all(mapper.entity, **self._list_params()))
+        self.counts["seen"] = len(xero_records)
+        bound = {b.xero_id for b in self._bound(mapper.model, xero_ids=[r.get(id_key) for r in xero_records])}
+        unbound = [r for r in xero_records if r.get(id_key) not in bound]
+        would_create_odoo = []
+        for chunk in _chunks(unbound, IMPORT_CHUNK):
+            values = [mapper.xero_match_values(d) for d in chunk]
+            candidates = mapper.odoo_candidates(self.company, values)
+            linked = set(self._bound(mapper.model, res_ids=candidates.ids).filtered("xero_id").mapped("res_id"))
+            matcher = Matcher(mapper, candidates.filtered(lambda r: r.id not in linked),
+                              mapper.odoo_match_values, lambda r: r.id)
+            for data in chunk:
+                found, key, ambiguous = matcher.match(mapper.xero_match_values(data))
+                if ambiguous:
+                    self._ambiguous_xero(data, key, ambiguous)
+                elif found:
+                    existing = self._bound(mapper.model, res_ids=[found.id])[:1] or None
+                    binding = self._bind(found, data, existing, pending=True)
+                    self._line(found, binding, "link", _("Linked by %(key)s.", key=_KEY_LABELS.get(key, key)),
+                               xero_id=data[id_key])
+                elif not mapper.is_archived(data):
+                    would_create_odoo.append(data)
+        for data in would_create_odoo[:MAX_REPORT_LINES]:
+            self.pending_lines.append({
+                "log_id": self.log.id, "res_model": mapper.model, "res_id": False,
+                "record_name": self._xero_label(data), "xero_id": data.get(id_key), "action": "would_create",
+                "state": "ok", "message": _("Only in Xero: an import would create it in Odoo."),
+            })
+        selected = self.mapping._selected_records()
+        linked_ids = set(self._bound(mapper.model, res_ids=selected.ids).filtered("xero_id").mapped("res_id"))
+        only_odoo = selected.filtered(lambda r: r.id not in linked_ids)
+        for record in only_odoo[:MAX_REPORT_LINES]:
+            self.pending_lines.append({
+                "log_id": self.log.id, "res_model": record._name, "res_id": record.id,
+                "record_name": record.display_name, "action": "would_create", "state": "ok",
+                "message": _("Only in Odoo: a push would create it in Xero."),
+            })
+        self.log.write({"count_would_create_xero": len(only_odoo),
+                        "count_would_create_odoo": len(would_create_odoo)})
+        return self._end()
+
+    # ------------------------------------------------------------------ lines
     def _failed(self, record, binding, message, detail=None):
         previous = binding.last_error
         binding.write({"state": "error", "last_error": message, "last_error_detail": detail or False})
@@ -217,7 +642,7 @@ class SyncEngine:
         self.counts[action] += 1
         self.pending_lines.append({
             "log_id": self.log.id, "res_model": record._name, "res_id": record.id,
-            "record_name": record.display_name, "xero_id": xero_id or binding.xero_id,
+            "record_name": record.display_name, "xero_id": xero_id or (binding.xero_id if binding else False),
             "action": action, "state": state, "message": message, "detail": detail,
         })
 
@@ -225,3 +650,8 @@ class SyncEngine:
         _logger.info("Xero rate limit: waiting %.0f s", seconds)
         if self.commit:
             self.env.cr.commit()
+
+
+MAX_REPORT_LINES = 500
+_KEY_LABELS = {"email": "e-mail", "number": "number/reference", "name": "name", "vat": "tax number",
+               "code": "item code"}

@@ -240,8 +240,35 @@ ENTITIES = {
         "create": "create_items",
         "upsert": "update_or_create_items",
         "paged": False,
+        "delete": "delete_item",
+        "unitdp": True,  # unit prices with 4 decimals both ways
     },
 }
+PAGE_SIZE = 1000  # records per page on paged lists (Xero allows 1 to 1000)
+_SCALARS = {"str": "char", "bool": "boolean", "float": "float", "int": "integer",
+            "date[ms-format]": "date", "datetime[ms-format]": "datetime"}
+
+
+def field_types(entity, depth=2):
+    """``{"Name": "char", "SalesDetails.UnitPrice": "float", ...}``: the scalar
+    fields of an entity's Xero record (nested single objects to ``depth``),
+    as the SDK's model declares them.  Enumerations count as text."""
+    def walk(model, prefix, level):
+        out = {}
+        for attr, type_name in model.openapi_types.items():
+            key = prefix + model.attribute_map[attr]
+            if type_name in _SCALARS:
+                out[key] = _SCALARS[type_name]
+                continue
+            nested = getattr(accounting_models, type_name, None)
+            if nested is None or type_name.startswith("list["):
+                continue
+            if hasattr(nested, "openapi_types") and nested.openapi_types and level < depth:
+                out.update(walk(nested, key + ".", level + 1))
+            elif not getattr(nested, "openapi_types", None):  # an enumeration
+                out[key] = "char"
+        return out
+    return walk(getattr(accounting_models, ENTITIES[entity]["item"]), "", 1)
 
 
 # --------------------------------------------------------------------------
@@ -378,12 +405,14 @@ class XeroClient:
         return orgs[0] if orgs else {}
 
     def get_page(self, entity, page=1, **params):
-        """One page of an entity as a list of dicts (Xero pages hold 100 records);
+        """One page of an entity as a list of dicts (PAGE_SIZE records a page);
         entities that Xero does not page come whole."""
         spec = ENTITIES[entity]
         params = {k: v for k, v in params.items() if v not in (None, "", [], False)}
         if spec["paged"]:
-            params["page"] = page
+            params.update(page=page, page_size=PAGE_SIZE)
+        if spec.get("unitdp"):
+            params["unitdp"] = 4
         data, _h = self._call(spec["get"], self.tenant_id, **params)
         return to_dict(data).get(spec["envelope"]) or []
 
@@ -392,7 +421,7 @@ class XeroClient:
         while True:
             records = self.get_page(entity, page=page, **params)
             yield from records
-            if not ENTITIES[entity]["paged"] or len(records) < 100:
+            if not ENTITIES[entity]["paged"] or len(records) < PAGE_SIZE:
                 return
             page += 1
 
@@ -415,14 +444,23 @@ class XeroClient:
         models = [to_model(spec["item"], r) for r in records]
         body = getattr(accounting_models, spec["envelope"])(**{spec["param"]: models})
         method = spec["create"] if create else spec["upsert"]
+        extra = {"unitdp": 4} if spec.get("unitdp") else {}
         data, _h = self._call(method, self.tenant_id, body, summarize_errors=False,
-                              idempotency_key=idempotency_key)
+                              idempotency_key=idempotency_key, **extra)
         results = to_dict(data).get(spec["envelope"]) or []
         if len(results) != len(records):
             raise XeroError(
                 f"Xero answered {len(results)} results for {len(records)} records.",
                 detail=json.dumps(to_dict(data), default=str)[:4000])
         return results
+
+
+    def delete(self, entity, xero_id):
+        """Delete one record (entities Xero lets delete, e.g. Items)."""
+        spec = ENTITIES[entity]
+        if not spec.get("delete"):
+            raise ValueError(f"Xero does not delete {entity}")
+        self._call(spec["delete"], self.tenant_id, xero_id)
 
 
 def _retry_after(headers):

@@ -45,8 +45,11 @@ class TestContactPush(ConnectedXeroCase):
         self.assertEqual(street["Country"], "United States")
         self.assertEqual(contact["ContactPersons"][0]["FirstName"], "Jane")
         self.assertEqual(contact["ContactPersons"][0]["LastName"], "Doe")
-        writes = self.api_requests(seq, path="/Contacts")
-        self.assertEqual([(r["method"], r["status"]) for r in writes], [("PUT", 200)])
+        calls = self.api_requests(seq, path="/Contacts")
+        # one read to match against what Xero has, then one write
+        self.assertEqual([(r["method"], r["status"]) for r in calls], [("GET", 200), ("PUT", 200)])
+        self.assertEqual(calls[0]["query"].get("includeArchived"), "True")
+        writes = calls[1:]
         self.assertTrue(writes[0]["idempotency_key"])
         self.assertEqual(writes[0]["query"].get("summarizeErrors"), "False")
 
