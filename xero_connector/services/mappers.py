@@ -232,7 +232,8 @@ class Mapper:
         return False
 
     # -- statuses ------------------------------------------------------------
-    def status_domain(self, codes):
+    @classmethod
+    def status_domain(cls, codes):
         domains = []
         if "active" in codes:
             domains.append([("active", "=", True)])
