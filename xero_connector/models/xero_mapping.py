@@ -196,6 +196,11 @@ class XeroMapping(models.Model):
         self.ensure_one()
         return self.connection_id._run_and_show(lambda engine: engine.pull(self.entity, self))
 
+    def action_import_full(self):
+        """Re-read every Xero record (not only the changes) and apply it again."""
+        self.ensure_one()
+        return self.connection_id._run_and_show(lambda engine: engine.pull(self.entity, self, full=True))
+
     def action_fetch_match(self):
         self.ensure_one()
         return self.connection_id._run_and_show(lambda engine: engine.fetch_and_match(self.entity, self))
