@@ -370,16 +370,26 @@ class ContactMapper(Mapper):
 
     @mapping("child_ids")
     def persons(self, partner):
+        """A company's people: the oldest is Xero's primary person (FirstName/LastName),
+        the next five its ContactPersons."""
+        if not partner.is_company:
+            return {}
         people = partner.child_ids.filtered(
-            lambda c: c.type == "contact" and c.active and not c.is_company and c.name)
+            lambda c: c.type == "contact" and c.active and not c.is_company and c.name).sorted("id")
+        if not people:
+            return {}
         persons = []
-        for person in people[: self.MAX_PERSONS]:
+        for person in people[1: self.MAX_PERSONS + 1]:
             values = _split_name(person.name)
             if person.email_normalized:
                 values["EmailAddress"] = person.email_normalized
             values["IncludeInEmails"] = bool(person.email_normalized)
             persons.append(values)
-        return {"ContactPersons": persons}
+        return dict(_split_name(people[0].name), ContactPersons=persons)
+
+    def clearable_keys(self, lines):
+        # a company whose people left forgets its primary person
+        return super().clearable_keys(lines) + ["FirstName", "LastName"]
 
     def finalize(self, payload, partner):
         # Odoo keeps "Name <a@b.c>" forms; Xero wants the bare address.
@@ -439,9 +449,13 @@ class ContactMapper(Mapper):
                              ("name", "=ilike", text.strip())], limit=1)
 
     def after_import(self, partner, data):
-        """Xero's contact persons become (or update) the company's child contacts."""
-        persons = data.get("ContactPersons") or []
-        if not persons or not partner.is_company:
+        """Xero's primary person and contact persons become (or update) the company's people."""
+        if not partner.is_company:
+            return
+        persons = list(data.get("ContactPersons") or [])
+        if (data.get("FirstName") or "").strip() or (data.get("LastName") or "").strip():
+            persons.insert(0, {"FirstName": data.get("FirstName"), "LastName": data.get("LastName")})
+        if not persons:
             return
         children = partner.child_ids.filtered(lambda c: c.type == "contact")
         for person in persons:
@@ -457,7 +471,7 @@ class ContactMapper(Mapper):
                 if any(child[k] != v for k, v in values.items()):
                     child.write(values)
             else:
-                partner.env["res.partner"].create(dict(values, parent_id=partner.id, type="contact"))
+                children |= partner.env["res.partner"].create(dict(values, parent_id=partner.id, type="contact"))
 
     def is_archived(self, data):
         return data.get("ContactStatus") == "ARCHIVED"

@@ -43,8 +43,9 @@ class TestContactPush(ConnectedXeroCase):
         self.assertEqual((street["AddressLine1"], street["City"], street["PostalCode"]),
                          ("1 Main St", "Springfield", "12345"))
         self.assertEqual(street["Country"], "United States")
-        self.assertEqual(contact["ContactPersons"][0]["FirstName"], "Jane")
-        self.assertEqual(contact["ContactPersons"][0]["LastName"], "Doe")
+        # its one person is Xero's primary person
+        self.assertEqual((contact.get("FirstName"), contact.get("LastName")), ("Jane", "Doe"))
+        self.assertFalse(contact.get("ContactPersons"))
         calls = self.api_requests(seq, path="/Contacts")
         # one read to match against what Xero has, then one write
         self.assertEqual([(r["method"], r["status"]) for r in calls], [("GET", 200), ("PUT", 200)])
@@ -87,9 +88,23 @@ class TestContactPush(ConnectedXeroCase):
         person.action_xero_sync()
         contacts = self.xero_contacts()
         self.assertEqual([c["Name"] for c in contacts], ["Parent Co"])
-        self.assertEqual(contacts[0]["ContactPersons"][0]["FirstName"], "Bob")
+        self.assertEqual(contacts[0]["FirstName"], "Bob")
         company.invalidate_recordset()
         self.assertTrue(company.xero_id)
+        # the next people are its contact persons; the oldest stays primary
+        self.make_partner("Carla Diaz", parent_id=company.id, type="contact", email="carla@parent.example")
+        self.make_partner("Dan Evans", parent_id=company.id, type="contact")
+        company.action_xero_sync()
+        [contact] = self.xero_contacts()
+        self.assertEqual((contact["FirstName"], contact["LastName"]), ("Bob", "Smith"))
+        self.assertEqual([(p["FirstName"], p.get("EmailAddress")) for p in contact["ContactPersons"]],
+                         [("Carla", "carla@parent.example"), ("Dan", None)])
+        # the primary person leaving clears it in Xero; the next one takes over
+        person.action_archive()
+        company.action_xero_sync()
+        [contact] = self.xero_contacts()
+        self.assertEqual((contact["FirstName"], contact["LastName"]), ("Carla", "Diaz"))
+        self.assertEqual([p["FirstName"] for p in contact["ContactPersons"]], ["Dan"])
 
     def test_unticked_records_are_left_out(self):
         ticked = self.make_partner("Ticked Ltd")
