@@ -46,6 +46,11 @@ class XeroBinding(models.Model):
     xero_archived = fields.Boolean("Archived in Xero", copy=False)
     is_customer = fields.Boolean("Customer in Xero", copy=False)
     is_supplier = fields.Boolean("Supplier in Xero", copy=False)
+    xero_status = fields.Char("Status in Xero", copy=False, help="The document's status in Xero, as last read.")
+    xero_locked = fields.Char(
+        "Locked in Xero", copy=False,
+        help="Why Xero no longer accepts changes to this record (paid, allocated, before the lock "
+             "date). Odoo stops sending it; Xero is king.")
 
     _sql_constraints = [
         ("record_uniq", "unique(connection_id, res_model, res_id)",
@@ -97,8 +102,8 @@ class XeroBinding(models.Model):
         self.ensure_one()
         if not self.xero_id or self.res_model not in self.env:
             return False
-        model = self.env[self.res_model]
-        return model._xero_deep_link_path(self.xero_id) if hasattr(model, "_xero_deep_link_path") else False
+        record = self.env[self.res_model].browse(self.res_id)
+        return record._xero_deep_link_path(self.xero_id) if hasattr(record, "_xero_deep_link_path") else False
 
     def action_open_record(self):
         self.ensure_one()

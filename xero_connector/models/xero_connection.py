@@ -12,6 +12,7 @@ from odoo.tools import format_datetime
 
 from ..services import xero_client as xc
 from ..services.engine import SyncEngine
+from ..services.mappers import MAPPERS
 
 _logger = logging.getLogger(__name__)
 
@@ -402,7 +403,7 @@ class XeroConnection(models.Model):
         mappings = self.env["xero.mapping"]._ensure_all(self)
         logs = self.env["xero.sync.log"]
         try:
-            for mapping in mappings:
+            for mapping in mappings.filtered(lambda m: MAPPERS[m.entity].match_keys):
                 logs |= SyncEngine(self, trigger="manual").fetch_and_match(mapping.entity)
         except xc.XeroError as exc:
             raise UserError(_("Fetch & Match failed: %(error)s", error=exc.message)) from exc

@@ -123,7 +123,7 @@ class XeroMapping(models.Model):
 
     @api.model
     def _ensure_all(self, connection):
-        return self.browse([self._for(connection, entity).id for entity, _label in ENTITIES])
+        return self.browse([self._for(connection, entity).id for entity, _label in ENTITIES if entity in MAPPERS])
 
     def _reset_lines(self):
         for mapping in self:
@@ -165,7 +165,7 @@ class XeroMapping(models.Model):
         """The domain of records a full push sends (without the per-record tick)."""
         self.ensure_one()
         mapper = MAPPERS[self.entity]
-        domain = ast.literal_eval(self.domain or "[]")
+        domain = expression.AND([mapper.base_domain(), ast.literal_eval(self.domain or "[]")])
         if self.select_mode == "ticked":
             domain = expression.AND([domain, [("xero_allow_sync", "=", True)]])
         elif self.select_mode == "status":

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 
-ENTITIES = [("contact", "Contacts"), ("product", "Products")]
+ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
+            ("credit_note", "Credit Notes")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 
@@ -33,6 +34,7 @@ class XeroSyncLog(models.Model):
     count_failed = fields.Integer("Failed")
     count_linked = fields.Integer("Linked")
     count_ambiguous = fields.Integer("Ambiguous")
+    count_warning = fields.Integer("Warnings")
     count_would_create_xero = fields.Integer("Would Create in Xero")
     count_would_create_odoo = fields.Integer("Would Create in Odoo")
     api_calls = fields.Integer("API Calls")
@@ -93,7 +95,7 @@ class XeroSyncLogLine(models.Model):
     action = fields.Selection(
         [("create", "Created"), ("update", "Updated"), ("link", "Linked"), ("skip", "Unchanged"),
          ("archive", "Archived"), ("ambiguous", "Ambiguous match"), ("would_create", "Would create"),
-         ("error", "Failed")], required=True)
+         ("warning", "Warning"), ("error", "Failed")], required=True)
     state = fields.Selection([("ok", "OK"), ("warning", "Warning"), ("error", "Error")],
                              default="ok", required=True)
     message = fields.Text()

@@ -160,31 +160,42 @@ class XeroSyncMixin(models.AbstractModel):
         return result
 
     # ------------------------------------------------------------------
+    def _xero_entity_groups(self):
+        """``[(entity, records)]``: the Xero entity each record syncs as (hook)."""
+        return [(self._xero_entity, self)] if self else []
+
     def action_xero_sync(self):
-        """'Sync to Xero': push the records whose Allow Xero Sync is ticked."""
+        """'Sync to Xero': push the records whose Allow Xero Sync is ticked (or that the sync rules select)."""
         connection = self.env["xero.connection"]._for_company()
-        mapping = self.env["xero.mapping"]._for(connection, self._xero_entity)
-        # The tick always wins; the entity's sync rules may select more.
-        allowed = self.filtered("xero_allow_sync") | mapping._selected_records(self).with_env(self.env)
-        allowed = self.filtered(lambda r: r in allowed)
-        if not allowed:
+        logs, allowed_all = [], self.browse()
+        for entity, records in self._xero_entity_groups():
+            mapping = self.env["xero.mapping"]._for(connection, entity)
+            # The tick always wins; the entity's sync rules may select more.
+            selected = records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+            allowed = records.filtered(lambda r, s=selected: r in s)
+            if not allowed:
+                continue
+            allowed_all |= allowed
+            try:
+                logs.append(SyncEngine(connection, trigger="button").push(entity, allowed))
+            except xc.XeroError as exc:
+                raise UserError(_("Xero sync failed: %(error)s", error=exc.message)) from exc
+        if not allowed_all:
             raise UserError(_("Tick 'Allow Xero Sync' on the records to send to Xero."))
-        try:
-            log = SyncEngine(connection, trigger="button").push(self._xero_entity, allowed)
-        except xc.XeroError as exc:
-            raise UserError(_("Xero sync failed: %(error)s", error=exc.message)) from exc
-        skipped = len(self) - len(allowed)
-        message = log.message
+        failed = sum(log.count_failed for log in logs)
+        message = " ".join(log.message for log in logs)
+        skipped = len(self) - len(allowed_all)
         if skipped:
             message += " " + _("%(count)s records without 'Allow Xero Sync' were left out.", count=skipped)
+        if failed and len(allowed_all) == 1:
+            message = logs[0].failed_line_ids[:1].message or message
         return {
             "type": "ir.actions.client", "tag": "display_notification",
             "params": {
-                "type": "danger" if log.count_failed else "success",
+                "type": "danger" if failed else "success",
                 "title": _("Sync to Xero"),
-                "message": message if not (log.count_failed and len(allowed) == 1)
-                else log.failed_line_ids[:1].message,
-                "sticky": bool(log.count_failed),
+                "message": message,
+                "sticky": bool(failed),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

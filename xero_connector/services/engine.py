@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from odoo import _, fields
 
 from . import xero_client as xc
-from .mappers import MAPPERS, MappingError
+from .mappers import MAPPERS, MappingError, SkipRecord
 
 _logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class SyncEngine:
 
     # ------------------------------------------------------------------ common
     def _start(self, entity, direction, total=0):
-        self.mapper = MAPPERS[entity](self.env)
+        self.mapper = MAPPERS[entity](self.env, self.connection)
         self.mapping = self.env["xero.mapping"]._for(self.connection, entity)
         self.log = self.env["xero.sync.log"].sudo().create({
             "connection_id": self.connection.id, "entity": entity, "direction": direction,
@@ -163,6 +163,7 @@ class SyncEngine:
             "count_failed": self.counts["error"],
             "count_linked": self.counts["link"],
             "count_ambiguous": self.counts["ambiguous"],
+            "count_warning": self.counts["warning"],
             "limit_minute_remaining": self.limits.get("minute", 0),
             "limit_day_remaining": self.limits.get("day", 0),
         }
@@ -187,7 +188,7 @@ class SyncEngine:
         """The payload hash a push of ``record`` would send now (None if it cannot be mapped)."""
         try:
             return xc.payload_hash(self.mapper.to_xero(record, self.mapping._lines("to_xero")))
-        except MappingError:
+        except (MappingError, SkipRecord):
             return None
 
     # ------------------------------------------------------------------ push
@@ -195,6 +196,10 @@ class SyncEngine:
         """Push ``records`` (a recordset of the entity's model); returns the log."""
         model = self.env[MAPPERS[entity].model]
         records = model._xero_push_targets(records)
+        # what the records refer to (contacts, items) goes first, each in its own run
+        for dep_entity, dep_records in MAPPERS[entity](self.env, self.connection).dependencies(records):
+            if dep_records:
+                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(dep_entity, dep_records)
         self._start(entity, "export", total=len(records))
         mapper = self.mapper
         lines = self.mapping._lines("to_xero")
@@ -204,9 +209,16 @@ class SyncEngine:
         to_create, to_update = [], []
         for record in records:
             binding = bindings[record.id]
+            if binding.xero_locked:
+                self._line(record, binding, "skip", binding.xero_locked, state="warning")
+                binding.need_sync = False
+                continue
             try:
-                payload = mapper.to_xero(record, lines)
+                payload = mapper.to_xero(record, lines, binding)
                 self.client.validate(mapper.entity, payload)
+            except SkipRecord as exc:
+                self._line(record, binding, "skip", str(exc))
+                continue
             except (MappingError, xc.XeroPayloadError) as exc:
                 self._failed(record, binding, str(exc), getattr(exc, "detail", None))
                 continue
@@ -301,6 +313,11 @@ class SyncEngine:
             if not errors:
                 self._succeeded(item, result, "create" if create else "update")
                 continue
+            locked = self.mapper.locked_reason(errors)
+            if locked and not create:
+                item.binding.write({"xero_locked": locked, "need_sync": False})
+                self._failed(item.record, item.binding, locked, json.dumps(result, default=str, indent=1))
+                continue
             hint = self.mapper.conflict_hint
             if create and hint and any(hint in e for e in errors):
                 xero_id = self._match_existing(item)
@@ -350,6 +367,9 @@ class SyncEngine:
             "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
             **self._flags(result),
         })
+        warning = self.mapper.check_result(item.record, result)
+        if warning:
+            self._line(item.record, item.binding, "warning", warning, xero_id=xero_id, state="warning")
         if was_linked:
             action = "link"
             message = _("Linked to the existing Xero record it matches, and updated.")
@@ -357,9 +377,15 @@ class SyncEngine:
             message = _("Created in Xero.") if action == "create" else _("Updated in Xero.")
         self._line(item.record, item.binding, action, message, xero_id=xero_id)
 
-    @staticmethod
-    def _flags(data):
-        return {"is_customer": bool(data.get("IsCustomer")), "is_supplier": bool(data.get("IsSupplier"))}
+    def _flags(self, data):
+        values = {"is_customer": bool(data.get("IsCustomer")), "is_supplier": bool(data.get("IsSupplier"))}
+        status = data.get("Status")
+        if status:
+            values["xero_status"] = status
+            locked = self.mapper.locked_status(data)
+            if locked:
+                values["xero_locked"] = locked
+        return values
 
     # ------------------------------------------------------------------ pull
     def pull(self, entity, mapping=None, mode=None, full=False):

@@ -26,6 +26,10 @@ class MappingError(Exception):
     """A record cannot be expressed in Xero (or Odoo); the message tells the user what to fix."""
 
 
+class SkipRecord(Exception):
+    """Nothing to send for this record now (the message says why); not an error."""
+
+
 def mapping(*depends):
     """Mark a mapper method; ``depends`` are the Odoo fields it reads."""
     def decorate(func):
@@ -154,8 +158,9 @@ class Mapper:
     #: read the whole list on every import (Xero cannot say what was deleted)
     full_fetch = False
 
-    def __init__(self, env):
+    def __init__(self, env, connection=None):
         self.env = env
+        self.connection = connection
 
     @classmethod
     def _mapping_methods(cls):
@@ -173,7 +178,9 @@ class Mapper:
         return cls._tracked
 
     # -- Odoo -> Xero --------------------------------------------------------
-    def to_xero(self, record, lines=()):
+    def to_xero(self, record, lines=(), binding=None):
+        """Xero's dict for ``record`` (``binding``: its link, when it has one)."""
+        self.binding = binding
         payload = {}
         for method in self._mapping_methods():
             payload.update(method(self, record) or {})
@@ -233,6 +240,11 @@ class Mapper:
 
     # -- statuses ------------------------------------------------------------
     @classmethod
+    def base_domain(cls):
+        """The records of the model that are this entity's (e.g. only invoices of account.move)."""
+        return []
+
+    @classmethod
     def status_domain(cls, codes):
         domains = []
         if "active" in codes:
@@ -255,6 +267,23 @@ class Mapper:
     def match_scope(self, company):
         """The Odoo records a Xero record can be matched with or created as."""
         return [("company_id", "in", (False, company.id))] if "company_id" in self.env[self.model]._fields else []
+
+    # -- documents ----------------------------------------------------------------
+    def dependencies(self, records):
+        """``[(entity, records)]`` that must be in Xero before ``records`` are sent."""
+        return []
+
+    def check_result(self, record, result):
+        """A warning about Xero's answer to a successful write (e.g. totals differ), or None."""
+        return None
+
+    def locked_reason(self, errors):
+        """When Xero refused an update because the record is locked there: why, in plain words."""
+        return None
+
+    def locked_status(self, data):
+        """When a Xero record read back is locked against edits: why, in plain words."""
+        return None
 
     # -- conflicts on create ---------------------------------------------------
     #: substring of Xero's message when a create collides with an existing record
@@ -591,3 +620,5 @@ class ItemMapper(Mapper):
 
 
 MAPPERS = {"contact": ContactMapper, "product": ItemMapper}
+
+from . import document_mappers  # noqa: E402,F401  (registers the document mappers)

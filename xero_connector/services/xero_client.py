@@ -243,6 +243,34 @@ ENTITIES = {
         "delete": "delete_item",
         "unitdp": True,  # unit prices with 4 decimals both ways
     },
+    "Accounts": {"item": "Account", "envelope": "Accounts", "get": "get_accounts", "paged": False},
+    "TaxRates": {"item": "TaxRate", "envelope": "TaxRates", "get": "get_tax_rates", "paged": False,
+                 "no_since": True},
+    "BrandingThemes": {"item": "BrandingTheme", "envelope": "BrandingThemes", "get": "get_branding_themes",
+                       "paged": False, "no_params": True},
+    "Invoices": {
+        "item": "Invoice", "envelope": "Invoices", "param": "invoices", "get": "get_invoices",
+        "create": "create_invoices", "upsert": "update_or_create_invoices", "paged": True, "unitdp": True,
+    },
+    "CreditNotes": {
+        "item": "CreditNote", "envelope": "CreditNotes", "param": "credit_notes", "get": "get_credit_notes",
+        "create": "create_credit_notes", "upsert": "update_or_create_credit_notes", "paged": True,
+        "unitdp": True,
+    },
+    "PurchaseOrders": {
+        "item": "PurchaseOrder", "envelope": "PurchaseOrders", "param": "purchase_orders",
+        "get": "get_purchase_orders", "create": "create_purchase_orders",
+        "upsert": "update_or_create_purchase_orders", "paged": True,
+    },
+    "BankTransactions": {
+        "item": "BankTransaction", "envelope": "BankTransactions", "param": "bank_transactions",
+        "get": "get_bank_transactions", "create": "create_bank_transactions",
+        "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
+    },
+    "Payments": {
+        "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
+        "create": "create_payments", "paged": True,
+    },
 }
 PAGE_SIZE = 1000  # records per page on paged lists (Xero allows 1 to 1000)
 _SCALARS = {"str": "char", "bool": "boolean", "float": "float", "int": "integer",
@@ -409,6 +437,10 @@ class XeroClient:
         entities that Xero does not page come whole."""
         spec = ENTITIES[entity]
         params = {k: v for k, v in params.items() if v not in (None, "", [], False)}
+        if spec.get("no_params"):
+            params = {}
+        if spec.get("no_since"):
+            params.pop("if_modified_since", None)
         if spec["paged"]:
             params.update(page=page, page_size=PAGE_SIZE)
         if spec.get("unitdp"):
@@ -443,7 +475,7 @@ class XeroClient:
             raise ValueError(f"at most {BATCH_SIZE} records per write")
         models = [to_model(spec["item"], r) for r in records]
         body = getattr(accounting_models, spec["envelope"])(**{spec["param"]: models})
-        method = spec["create"] if create else spec["upsert"]
+        method = spec["create"] if create or not spec.get("upsert") else spec["upsert"]
         extra = {"unitdp": 4} if spec.get("unitdp") else {}
         data, _h = self._call(method, self.tenant_id, body, summarize_errors=False,
                               idempotency_key=idempotency_key, **extra)
@@ -454,6 +486,26 @@ class XeroClient:
                 detail=json.dumps(to_dict(data), default=str)[:4000])
         return results
 
+
+    def online_invoice_url(self, invoice_id):
+        """The customer's online view of a sales invoice (not for drafts)."""
+        data, _h = self._call("get_online_invoice", self.tenant_id, invoice_id)
+        urls = to_dict(data).get("OnlineInvoices") or []
+        return urls[0].get("OnlineInvoiceUrl") if urls else None
+
+    def allocate_credit_note(self, credit_note_id, allocations, *, idempotency_key):
+        """Allocate a credit note to invoices: ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``."""
+        body = accounting_models.Allocations(allocations=[to_model("Allocation", a) for a in allocations])
+        data, _h = self._call("create_credit_note_allocation", self.tenant_id, credit_note_id, body,
+                              summarize_errors=False, idempotency_key=idempotency_key)
+        return to_dict(data).get("Allocations") or []
+
+    def delete_payment(self, payment_id, *, idempotency_key):
+        body = accounting_models.PaymentDelete(status="DELETED")
+        data, _h = self._call("delete_payment", self.tenant_id, payment_id, body,
+                              idempotency_key=idempotency_key)
+        payments = to_dict(data).get("Payments") or []
+        return payments[0] if payments else {}
 
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""

@@ -1,0 +1,269 @@
+"""Mappers of accounting documents: invoices and bills, credit notes.
+
+Lines carry Xero account codes and tax types through the connection's
+accounting mappings (``xero.account`` / ``xero.tax.rate``); products go as
+item codes once they are Xero items.  A document Odoo cannot express exactly
+(unmapped account, a tax whose rate differs from Xero's, tax-included and
+tax-excluded prices on one document) is refused with a message that says
+what to fix, never sent approximately.
+"""
+
+from odoo import _
+from odoo.tools import float_compare, float_round
+
+from .mappers import MAPPERS, Mapper, MappingError, SkipRecord, mapping
+
+XERO_TYPES = {"out_invoice": "ACCREC", "in_invoice": "ACCPAY",
+              "out_refund": "ACCRECCREDIT", "in_refund": "ACCPAYCREDIT"}
+# Xero refuses edits of these, in these words
+LOCK_HINTS = (
+    "not of valid status for modification",
+    "cannot be edited as it has a payment or credit note allocated",
+    "lock date",
+)
+
+
+def _d(value):
+    return value.isoformat() if value else None
+
+
+class DocumentMapper(Mapper):
+    """Shared by invoices/bills and credit notes."""
+
+    model = "account.move"
+    move_types = ()
+    number_field = None
+    reserved_keys = ()
+    default_lines = []
+    statuses = [("draft", "Draft"), ("posted", "Posted"), ("paid", "Paid"), ("cancelled", "Cancelled")]
+    default_statuses = ("posted", "paid")
+    also_depends = ("invoice_line_ids", "line_ids", "state", "payment_state")
+
+    @classmethod
+    def status_domain(cls, codes):
+        from odoo.osv import expression
+        parts = []
+        if "draft" in codes:
+            parts.append([("state", "=", "draft")])
+        if "posted" in codes:
+            parts.append([("state", "=", "posted"), ("payment_state", "not in", ("paid", "in_payment"))])
+        if "paid" in codes:
+            parts.append([("state", "=", "posted"), ("payment_state", "in", ("paid", "in_payment"))])
+        if "cancelled" in codes:
+            parts.append([("state", "=", "cancel")])
+        return expression.OR(parts) if parts else expression.FALSE_DOMAIN
+
+    @classmethod
+    def base_domain(cls):
+        return [("move_type", "in", cls.move_types)]
+
+    # -- dependencies -------------------------------------------------------------
+    def dependencies(self, moves):
+        partners = moves.commercial_partner_id
+        products = moves.invoice_line_ids.filtered(lambda l: l.display_type == "product").product_id
+        return [("contact", self._unsent(partners)),
+                ("product", self._unsent(products.filtered("default_code")))]
+
+    def _unsent(self, records):
+        """Records without a current Xero version on this connection."""
+        if not records:
+            return records
+        bindings = self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", records._name),
+            ("res_id", "in", records.ids), ("xero_id", "!=", False), ("need_sync", "=", False)])
+        done = set(bindings.mapped("res_id"))
+        return records.filtered(lambda r: r.id not in done)
+
+    def _xero_id_of(self, record):
+        binding = self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", record._name),
+            ("res_id", "=", record.id)], limit=1)
+        return binding.xero_id or None
+
+    # -- Odoo -> Xero ------------------------------------------------------------------
+    @mapping("move_type", "partner_id", "currency_id", "invoice_date", "invoice_date_due", "ref",
+             "payment_reference", "name")
+    def header(self, move):
+        contact_id = self._xero_id_of(move.commercial_partner_id)
+        if not contact_id:
+            raise MappingError(_("%(partner)s is not in Xero yet (its own sync failed; see its Xero tab).",
+                                 partner=move.commercial_partner_id.display_name))
+        values = {
+            "Type": XERO_TYPES[move.move_type],
+            "Contact": {"ContactID": contact_id},
+            "Date": _d(move.invoice_date or move.date),
+            "CurrencyCode": move.currency_id.name,
+            "LineAmountTypes": self._line_amount_types(move),
+        }
+        if move.currency_id != move.company_id.currency_id and move.invoice_currency_rate:
+            values["CurrencyRate"] = float_round(move.invoice_currency_rate, precision_digits=6)
+        return values
+
+    @mapping("state", "payment_state")
+    def status(self, move):
+        posted_status = "AUTHORISED"
+        if move.state == "cancel":
+            if not (self.binding and self.binding.xero_id):
+                raise SkipRecord(_("Cancelled and never sent: nothing to do in Xero."))
+            was = self.binding.xero_status
+            return {"Status": "DELETED" if was in ("DRAFT", "SUBMITTED") else "VOIDED"}
+        if move.state == "draft":
+            if self.binding and self.binding.xero_status in ("AUTHORISED", "PAID"):
+                raise MappingError(_("It was approved in Xero; Xero cannot turn it back into a draft. "
+                                     "Cancel it instead (Xero voids it) and create a new one."))
+            return {"Status": "DRAFT"}
+        return {"Status": posted_status}
+
+    def _line_amount_types(self, move):
+        taxes = move.invoice_line_ids.tax_ids
+        if not taxes:
+            return "NoTax"
+        included = set(taxes.mapped("price_include"))
+        if len(included) > 1:
+            raise MappingError(_(
+                "%(move)s mixes tax-included and tax-excluded taxes (%(taxes)s). Xero prices a whole "
+                "document either tax-inclusive or tax-exclusive (item tax vs total tax): use taxes of one "
+                "kind on this document.", move=move.display_name, taxes=", ".join(taxes.mapped("name"))))
+        return "Inclusive" if included.pop() else "Exclusive"
+
+    @mapping("invoice_line_ids")
+    def lines(self, move):
+        lines = []
+        for line in move.invoice_line_ids.sorted("sequence"):
+            if line.display_type in ("line_section", "line_note"):
+                if line.name:
+                    lines.append({"Description": line.name})
+                continue
+            if line.display_type != "product":
+                continue
+            lines.append(self._line(move, line))
+        if not any("AccountCode" in ln for ln in lines):
+            raise MappingError(_("%(move)s has no line with an amount.", move=move.display_name))
+        return {"LineItems": lines}
+
+    def _line(self, move, line):
+        code = self.connection._xero_account_code(line.account_id)
+        if not code:
+            raise MappingError(_(
+                "The Odoo account %(account)s (line '%(line)s') is not mapped to a Xero account. Map it "
+                "in Xero › Configuration › Chart of Accounts.", account=line.account_id.display_name,
+                line=line.name or line.product_id.display_name))
+        values = {
+            "Description": line.name or line.product_id.display_name or "-",
+            "Quantity": line.quantity,
+            "UnitAmount": float_round(line.price_unit, precision_digits=4),
+            "AccountCode": code,
+            "TaxType": self._tax_type(move, line),
+        }
+        if line.discount:
+            if move.move_type in ("out_invoice", "out_refund"):
+                values["DiscountRate"] = float_round(line.discount, precision_digits=2)
+            else:
+                # Xero has no discounts on bills: send the discounted unit price.
+                values["UnitAmount"] = float_round(line.price_unit * (1 - line.discount / 100.0),
+                                                   precision_digits=4)
+        product = line.product_id
+        if product and product.default_code:
+            item_id = self._xero_id_of(product)
+            if item_id:
+                values["ItemCode"] = product.default_code.strip()
+        return values
+
+    def _tax_type(self, move, line):
+        taxes = line.tax_ids.flatten_taxes_hierarchy() if hasattr(line.tax_ids, "flatten_taxes_hierarchy") \
+            else line.tax_ids
+        if len(taxes) > 1:
+            raise MappingError(_(
+                "Line '%(line)s' has %(count)s taxes (%(taxes)s); Xero takes one tax rate per line. Map a "
+                "combined Xero tax rate to a single Odoo tax.", line=line.name, count=len(taxes),
+                taxes=", ".join(taxes.mapped("name"))))
+        if not taxes:
+            none = self.connection.xero_tax_rate_ids.filtered(lambda r: r.tax_type == "NONE" and r.active)
+            return none.tax_type if none else None
+        rate = self.connection._xero_tax_rate(taxes)
+        if not rate:
+            raise MappingError(_("The Odoo tax %(tax)s is not mapped to a Xero tax rate. Map it in Xero › "
+                                 "Configuration › Tax Rates.", tax=taxes.display_name))
+        problem = rate._tax_problem(taxes)
+        if problem:
+            raise MappingError(problem)
+        return rate.tax_type
+
+    def finalize(self, payload, move):
+        payload["LineItems"] = [{k: v for k, v in ln.items() if v is not None} for ln in payload["LineItems"]]
+
+    # -- after the write --------------------------------------------------------------
+    def check_result(self, move, result):
+        """Xero computes its own totals: a difference with Odoo's is a warning with the amounts."""
+        total, tax = result.get("Total"), result.get("TotalTax")
+        if total is None:
+            return None
+        digits = move.currency_id.decimal_places
+        if float_compare(total, move.amount_total, precision_digits=digits) or \
+                float_compare(tax or 0.0, move.amount_tax, precision_digits=digits):
+            return _("Rounding difference: Odoo's total is %(odoo_total)s (tax %(odoo_tax)s), Xero's is "
+                     "%(xero_total)s (tax %(xero_tax)s), in %(currency)s.",
+                     odoo_total=f"{move.amount_total:.{digits}f}", odoo_tax=f"{move.amount_tax:.{digits}f}",
+                     xero_total=f"{total:.{digits}f}", xero_tax=f"{(tax or 0.0):.{digits}f}",
+                     currency=move.currency_id.name)
+        return None
+
+    def locked_reason(self, errors):
+        text = " ".join(errors)
+        if any(hint in text for hint in LOCK_HINTS):
+            return _("Xero no longer accepts changes to this document (%(why)s). Xero is king: Odoo stops "
+                     "sending it; change it in Xero if needed.", why=text.strip())
+        return None
+
+    def locked_status(self, data):
+        if data.get("Status") == "PAID":
+            return _("Paid in Xero: Xero no longer accepts changes to it.")
+        if data.get("Status") in ("VOIDED", "DELETED"):
+            return _("%(status)s in Xero.", status=data["Status"].capitalize())
+        return None
+
+
+class InvoiceMapper(DocumentMapper):
+    entity = "Invoices"
+    id_key = "InvoiceID"
+    number_key = "InvoiceNumber"
+    move_types = ("out_invoice", "in_invoice")
+
+    @mapping("name", "ref", "payment_reference", "move_type", "invoice_date_due")
+    def numbers(self, move):
+        values = {"DueDate": _d(move.invoice_date_due or move.invoice_date)}
+        if move.move_type == "out_invoice":
+            if move.name and move.name != "/":
+                values["InvoiceNumber"] = move.name
+            values["Reference"] = move.ref or (move.payment_reference if move.payment_reference != move.name
+                                               else None)
+            theme = move.xero_branding_theme_id or self.connection.branding_theme_id
+            if theme:
+                values["BrandingThemeID"] = theme.xero_id
+        else:
+            values["InvoiceNumber"] = move.ref or (move.name if move.name != "/" else None)
+        return values
+
+
+class CreditNoteMapper(DocumentMapper):
+    entity = "CreditNotes"
+    id_key = "CreditNoteID"
+    number_key = "CreditNoteNumber"
+    move_types = ("out_refund", "in_refund")
+
+    @mapping("name", "ref", "move_type")
+    def numbers(self, move):
+        values = {}
+        if move.move_type == "out_refund":
+            if move.name and move.name != "/":
+                values["CreditNoteNumber"] = move.name
+            values["Reference"] = move.ref or None
+            theme = move.xero_branding_theme_id or self.connection.branding_theme_id
+            if theme:
+                values["BrandingThemeID"] = theme.xero_id
+        else:
+            values["CreditNoteNumber"] = move.ref or (move.name if move.name != "/" else None)
+        return values
+
+
+MAPPERS.update({"invoice": InvoiceMapper, "credit_note": CreditNoteMapper})
