@@ -16,6 +16,7 @@ from . import wire
 from .faults import FaultError
 from .oauth import ACCOUNTING_SCOPES
 from .resources import COLLECTIONS
+from .resources.chart import seed_organisation
 from .resources.base import Context
 from .state import DEFAULT_SETTINGS, SETTINGS_TYPES, App, Organisation, new_short_code
 
@@ -50,6 +51,8 @@ class Control:
             ("POST", r"organisations/([^/]+)", self.update_org),
             ("GET", r"apps", self.list_apps),
             ("POST", r"apps", self.create_app),
+            ("GET", r"tenants/([^/]+)/organisation", self.get_tenant_org),
+            ("POST", r"tenants/([^/]+)/organisation", self.update_org),
             ("GET", r"tenants/([^/]+)/([^/]+)", self.records),
             ("POST", r"tenants/([^/]+)/([^/]+)", self.seed),
             ("DELETE", r"tenants/([^/]+)/([^/]+)", self.wipe),
@@ -64,6 +67,7 @@ class Control:
             ("POST", r"clock", self.set_clock),
             ("POST", r"tokens/expire", self.expire_tokens),
             ("POST", r"tokens/revoke", self.revoke_tokens),
+            ("DELETE", r"idempotency", self.clear_idempotency),
         ]
 
     def handle(self, req):
@@ -101,6 +105,11 @@ class Control:
             self.app.log.clear()
         return {"ok": True}
 
+    def clear_idempotency(self, req):
+        """Forget every remembered Idempotency-Key (tests that roll their client state back)."""
+        self.app.idempotency.reset()
+        return {"ok": True}
+
     # ------------------------------------------------------------ organisations
     @staticmethod
     def org_json(org):
@@ -126,13 +135,16 @@ class Control:
                 values[key] = body[key]
         if "legal_name" in body:
             values["legal_name"] = str(body["legal_name"] or "")
-        if "period_lock_date" in body:
-            lock = body["period_lock_date"]
+        for key, alias in (("period_lock_date", "PeriodLockDate"),
+                           ("end_of_year_lock_date", "EndOfYearLockDate")):
+            if key not in body and alias not in body:
+                continue
+            lock = body[key] if key in body else body[alias]
             try:
                 lock is None or wire.iso_date(lock)
             except (TypeError, ValueError):
-                raise ControlError("period_lock_date must be YYYY-MM-DD or null") from None
-            values["period_lock_date"] = lock
+                raise ControlError(f"{key} must be YYYY-MM-DD or null") from None
+            values[key] = lock
         return values
 
     def create_org(self, req):
@@ -150,6 +162,7 @@ class Control:
             values.setdefault("short_code", new_short_code())
             org = Organisation(tenant_id=tenant_id, created=self.state.now(), **values)
             self.state.orgs[tenant_id] = org
+            seed_organisation(self.state, tenant_id)
             return self.org_json(org)
 
     def update_org(self, req, tenant_id):
@@ -159,6 +172,10 @@ class Control:
             for key, value in values.items():
                 setattr(org, key, value)
             return self.org_json(org)
+
+    def get_tenant_org(self, req, tenant_id):
+        with self.state.lock:
+            return self.org_json(self._org(tenant_id))
 
     def _org(self, tenant_id):
         org = self.state.orgs.get(tenant_id)
@@ -240,10 +257,7 @@ class Control:
         collection = self._collection(resource)
         with self.state.lock:
             self._org(tenant_id)
-            store = self.state.store(tenant_id, collection.plural)
-            count = len(store)
-            store.clear()
-            return {"deleted": count}
+            return {"deleted": collection.wipe(Context(self.state, tenant_id, app=None))}
 
     # ------------------------------------------------------------ request log
     def requests(self, req):

@@ -76,6 +76,9 @@ class SandboxControl:
     def clear_faults(self):
         return self.call("DELETE", "faults")
 
+    def clear_idempotency(self):
+        return self.call("DELETE", "idempotency")
+
     def limits(self, **values):
         return self.call("POST", "limits", json=values)
 

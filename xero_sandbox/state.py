@@ -60,6 +60,7 @@ class Organisation:
     created: float
     legal_name: str = ""
     period_lock_date: str = None  # YYYY-MM-DD
+    end_of_year_lock_date: str = None  # YYYY-MM-DD
 
 
 @dataclass

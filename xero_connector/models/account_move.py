@@ -50,3 +50,15 @@ class AccountMove(models.Model):
     def _xero_deep_link_path(self, xero_id):
         path = _DEEP_LINKS.get(self[:1].move_type) if self else None
         return path.format(id=xero_id) if path else False
+
+
+class AccountPartialReconcile(models.Model):
+    """A payment (or credit) applied to an invoice: one Xero payment."""
+
+    _name = "account.partial.reconcile"
+    _inherit = ["account.partial.reconcile", "xero.sync.mixin"]
+    _xero_entity = "payment"
+    _xero_delete_follows = True
+
+    def _xero_deep_link_path(self, xero_id):
+        return False

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 
 ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
-            ("credit_note", "Credit Notes")]
+            ("credit_note", "Credit Notes"), ("payment", "Payments")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 

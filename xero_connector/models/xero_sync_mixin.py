@@ -152,10 +152,17 @@ class XeroSyncMixin(models.AbstractModel):
             ]).write({"need_sync": True})
         return result
 
+    #: deleting the Odoo record deletes the Xero record (on the next sync)
+    _xero_delete_follows = False
+
     def unlink(self):
         bindings = self.env["xero.binding"].sudo().search(
             [("res_model", "=", self._name), ("res_id", "in", self.ids)])
         result = super().unlink()
+        if self._xero_delete_follows:
+            keep = bindings.filtered("xero_id")
+            keep.write({"delete_in_xero": True, "state": "pending"})
+            bindings -= keep
         bindings.unlink()
         return result
 

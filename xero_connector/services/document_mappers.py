@@ -11,6 +11,7 @@ what to fix, never sent approximately.
 from odoo import _
 from odoo.tools import float_compare, float_round
 
+from . import xero_client as xc
 from .mappers import MAPPERS, Mapper, MappingError, SkipRecord, mapping
 
 XERO_TYPES = {"out_invoice": "ACCREC", "in_invoice": "ACCPAY",
@@ -23,8 +24,7 @@ LOCK_HINTS = (
 )
 
 
-def _d(value):
-    return value.isoformat() if value else None
+_d = xc.xero_date
 
 
 class DocumentMapper(Mapper):
@@ -190,7 +190,23 @@ class DocumentMapper(Mapper):
         return rate.tax_type
 
     def finalize(self, payload, move):
+        if payload.get("Status") in ("VOIDED", "DELETED"):
+            # voiding or deleting changes nothing else
+            status = payload["Status"]
+            payload.clear()
+            payload["Status"] = status
+            return
         payload["LineItems"] = [{k: v for k, v in ln.items() if v is not None} for ln in payload["LineItems"]]
+
+    def followers(self, moves):
+        """Payments of these documents follow them to Xero."""
+        partials = self.env["account.partial.reconcile"]
+        for move in moves:
+            receivable = move.line_ids.filtered(
+                lambda l: l.account_id.account_type in ("asset_receivable", "liability_payable"))
+            partials |= receivable.matched_debit_ids | receivable.matched_credit_ids
+        mapper = PaymentMapper(self.env, self.connection)
+        return [("payment", partials.filtered(mapper.is_payment))]
 
     # -- after the write --------------------------------------------------------------
     def check_result(self, move, result):
@@ -267,3 +283,76 @@ class CreditNoteMapper(DocumentMapper):
 
 
 MAPPERS.update({"invoice": InvoiceMapper, "credit_note": CreditNoteMapper})
+
+
+class PaymentMapper(Mapper):
+    """An Odoo reconciliation of a synced invoice with a payment = one Xero payment.
+
+    ``account.partial.reconcile`` is the exact counterpart of a Xero payment: one
+    document, one amount, one date, one bank account (the payment journal's
+    mapped Xero account).  Xero payments cannot be edited, only deleted; a
+    removed reconciliation deletes its Xero payment.
+    """
+
+    model = "account.partial.reconcile"
+    entity = "Payments"
+    id_key = "PaymentID"
+    number_key = None
+    statuses = []
+    default_statuses = ()
+
+    def sides(self, partial):
+        """(invoice line, counterpart line) when one side is an invoice, else (None, None)."""
+        for line, other in ((partial.debit_move_id, partial.credit_move_id),
+                            (partial.credit_move_id, partial.debit_move_id)):
+            if line.move_id.move_type in XERO_TYPES:
+                return line, other
+        return None, None
+
+    def is_payment(self, partial):
+        line, other = self.sides(partial)
+        return bool(line) and other.move_id.move_type == "entry"
+
+    def dependencies(self, partials):
+        return []
+
+    @mapping("amount", "debit_move_id", "credit_move_id")
+    def payment(self, partial):
+        if self.binding and self.binding.xero_id:
+            raise SkipRecord(_("Xero payments cannot be changed; it stays as sent."))
+        line, other = self.sides(partial)
+        if not line:
+            raise SkipRecord(_("Not a payment of an invoice."))
+        move = line.move_id
+        if other.move_id.move_type != "entry":
+            raise SkipRecord(_("A credit note applied to an invoice: sent as a credit note allocation."))
+        invoice_id = self._xero_id_of(move)
+        if not invoice_id:
+            raise MappingError(_("%(move)s is not in Xero; send it first.", move=move.display_name))
+        journal = other.move_id.origin_payment_id.journal_id or other.move_id.journal_id
+        account = self.connection.xero_account_ids.filtered(lambda a: a.journal_id == journal and a.active)[:1]
+        if not account:
+            raise MappingError(_(
+                "The journal %(journal)s is not mapped to a Xero bank account, so its payments cannot be "
+                "recorded in Xero. Map it in Xero › Configuration › Chart of Accounts.",
+                journal=journal.display_name))
+        amount = partial.debit_amount_currency if line == partial.debit_move_id else partial.credit_amount_currency
+        key = "CreditNote" if move.move_type in ("out_refund", "in_refund") else "Invoice"
+        id_key = "CreditNoteID" if key == "CreditNote" else "InvoiceID"
+        values = {
+            key: {id_key: invoice_id},
+            "Account": {"Code": account.code} if account.code else {"AccountID": account.xero_id},
+            "Date": _d(max(partial.max_date, other.date) if partial.max_date else other.date),
+            "Amount": float_round(amount, precision_digits=move.currency_id.decimal_places),
+            "Reference": (other.move_id.origin_payment_id.name or other.move_id.ref or other.move_id.name or None),
+        }
+        return values
+
+    def _xero_id_of(self, record):
+        binding = self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", record._name),
+            ("res_id", "=", record.id)], limit=1)
+        return binding.xero_id or None
+
+
+MAPPERS["payment"] = PaymentMapper

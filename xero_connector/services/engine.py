@@ -241,7 +241,45 @@ class SyncEngine:
         to_update += retry
         for batch in _chunks(to_update, xc.BATCH_SIZE):
             self._write(batch, create=False)
-        return self._end()
+        self._delete_orphans()
+        log = self._end()
+        synced = records.filtered(lambda r: bindings[r.id].state == "synced")
+        for follow_entity, follow_records in mapper.followers(synced):
+            if follow_records:
+                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(
+                    follow_entity, follow_records)
+        return log
+
+    def _delete_orphans(self):
+        """Xero records whose Odoo record was deleted, where Xero lets delete (payments)."""
+        if self.mapper.entity != "Payments":
+            return
+        orphans = self.Binding.search([("connection_id", "=", self.connection.id),
+                                       ("res_model", "=", self.mapper.model), ("delete_in_xero", "=", True)])
+        for binding in orphans:
+            try:
+                self.client.delete_payment(binding.xero_id, idempotency_key=f"delete-{binding.xero_id}")
+            except xc.XeroNotFoundError:
+                pass
+            except xc.XeroError as exc:
+                if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
+                    raise
+                self.counts["error"] += 1
+                self.pending_lines.append({
+                    "log_id": self.log.id, "res_model": binding.res_model, "res_id": False,
+                    "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
+                    "action": "error", "state": "error",
+                    "message": _("The payment was removed in Odoo but Xero refused to delete it: %(error)s",
+                                 error=exc.message)})
+                binding.last_error = exc.message
+                continue
+            self.counts["update"] += 1
+            self.pending_lines.append({
+                "log_id": self.log.id, "res_model": binding.res_model, "res_id": False,
+                "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
+                "action": "update", "state": "ok",
+                "message": _("Deleted in Xero: the payment was removed in Odoo.")})
+            binding.unlink()
 
     def _match_in_xero(self, items, to_update, clearable):
         """Link never-pushed records to the Xero record they match; returns the ones to create."""

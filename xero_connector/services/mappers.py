@@ -273,6 +273,10 @@ class Mapper:
         """``[(entity, records)]`` that must be in Xero before ``records`` are sent."""
         return []
 
+    def followers(self, records):
+        """``[(entity, records)]`` to send after ``records`` (e.g. their payments)."""
+        return []
+
     def check_result(self, record, result):
         """A warning about Xero's answer to a successful write (e.g. totals differ), or None."""
         return None

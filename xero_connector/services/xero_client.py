@@ -11,6 +11,8 @@ and rate-limit figures go to an ``on_limits`` callback, both supplied by the
 """
 
 import base64
+import calendar
+import datetime
 import hashlib
 import json
 import logging
@@ -199,6 +201,16 @@ def to_model(type_name, data):
         return deserialize(type_name, data, _MODEL_FINDER)
     except (ValueError, TypeError) as exc:
         raise XeroPayloadError(_humanize_sdk_error(str(exc)), detail=str(exc)) from exc
+
+
+def xero_date(value):
+    """A date (or ISO date text) in the form the SDK's models take, ``/Date(ms+0000)/``;
+    the SDK sends it as an ISO date."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value[:10])
+    return f"/Date({calendar.timegm(value.timetuple()) * 1000}+0000)/"
 
 
 def to_dict(model):

@@ -65,6 +65,9 @@ class XeroCase(HttpCase):
         # Odoo rolls each test back; the sandbox must forget what a test wrote too.
         super().setUp()
         self.sandbox.clear_faults()
+        # Odoo rolls back the push counters that idempotency keys derive from;
+        # the sandbox must forget the keys, or a later test's push is a replay.
+        self.sandbox.clear_idempotency()
         for resource in ("Contacts", "Items"):
             self.sandbox.wipe(self.tenant_id, resource)
 

@@ -4,9 +4,19 @@ To add one: write a :class:`~xero_sandbox.resources.base.Collection` subclass
 in its own module and list an instance here.
 """
 
+from .accounts import Accounts
+from .banktransactions import BankTransactions
+from .branding import BrandingThemes
 from .contacts import Contacts
+from .creditnotes import CreditNotes
+from .invoices import Invoices
 from .items import Items
 from .organisation import Organisation
+from .payments import Payments
+from .purchaseorders import PurchaseOrders
+from .taxrates import TaxRates
 
-RESOURCES = {r.path.lower(): r for r in (Contacts(), Items(), Organisation())}
+RESOURCES = {r.path.lower(): r for r in (
+    Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
+    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}

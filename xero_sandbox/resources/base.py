@@ -142,6 +142,23 @@ class Collection:
         """Messages for a record about to be stored (``existing`` is None on create)."""
         return []
 
+    def filter_records(self, ctx, records, q):
+        """Resource-specific list filters (``InvoiceNumbers``, ``Statuses``...); may return
+        an error Response."""
+        return records
+
+    def list_omit(self, q, paged):
+        """Fields left out of every listed record (e.g. invoice lines without ``page``)."""
+        return ()
+
+    def wipe(self, ctx):
+        """Forget every record (control API); returns how many.  Resources that others
+        refer to override this to keep the rest consistent."""
+        store = ctx.store(self.plural)
+        count = len(store)
+        store.clear()
+        return count
+
     def render(self, record, summary=False, ctx=None):
         out = dict(self.render_defaults)
         out.update(record)
@@ -183,6 +200,9 @@ class Collection:
         if q.get("ids"):
             wanted = {i.strip().lower() for i in q["ids"].split(",") if i.strip()}
             records = [r for r in records if str(r.get(self.id_field, "")).lower() in wanted]
+        records = self.filter_records(ctx, records, q)
+        if isinstance(records, wire.Response):
+            return records
         since = wire.parse_http_date(req.header("If-Modified-Since"))
         if since is not None:
             # Inclusive, to the millisecond: a record changed in the very
@@ -217,7 +237,12 @@ class Collection:
                           "itemCount": len(records)}
             records = records[(page - 1) * size:page * size]
         summary = parse_bool(q.get("summaryonly"), False)
-        return ctx.ok(self.plural, [self.render(r, summary, ctx=ctx) for r in records], pagination=pagination)
+        omit = self.list_omit(q, pagination is not None)
+        rendered = [self.render(r, summary, ctx=ctx) for r in records]
+        for out in rendered:
+            for name in omit:
+                out.pop(name, None)
+        return ctx.ok(self.plural, rendered, pagination=pagination)
 
     # ------------------------------------------------------------ writing
     def write(self, ctx, req, mode, key=None):

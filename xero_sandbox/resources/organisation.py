@@ -21,6 +21,10 @@ def organisation_json(org):
         "FinancialYearEndDay": 31,
         "FinancialYearEndMonth": 12,
         "PeriodLockDate": wire.ms_date(wire.iso_date(org.period_lock_date)) if org.period_lock_date else None,
+        "EndOfYearLockDate": (wire.ms_date(wire.iso_date(org.end_of_year_lock_date))
+                              if org.end_of_year_lock_date else None),
+        "DefaultSalesTax": "Tax Exclusive",
+        "DefaultPurchasesTax": "Tax Exclusive",
         "CreatedDateUTC": wire.ms_date(org.created, offset=False),
         "Timezone": org.timezone,
         "OrganisationEntityType": "COMPANY",

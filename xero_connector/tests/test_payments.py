@@ -1,0 +1,66 @@
+"""Payments between Odoo and Xero: Odoo payments of synced invoices become Xero payments."""
+
+from odoo.tests import tagged
+
+from .accounting_common import AccountingXeroCase
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPush(AccountingXeroCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
+                                                      ("company_id", "=", cls.env.company.id)], limit=1)
+        cls.xero_bank = cls.xero_account("090")
+        cls.xero_bank.journal_id = cls.bank
+
+    def pay(self, move, amount, date="2026-11-10", journal=None):
+        wizard = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "amount": amount, "payment_date": date, "journal_id": (journal or self.bank).id})
+        return wizard._create_payments()
+
+    def doc(self, move):
+        return next(d for d in self.xero_documents("Invoices") if d["InvoiceID"] == move.xero_id)
+
+    def test_partial_then_full_payment_and_deletion(self):
+        move = self.invoice([{"price_unit": 100.0}])  # 115.00 with tax
+        move.action_xero_sync()
+        payment = self.pay(move, 40.0)
+        move.action_xero_sync()  # the invoice is unchanged; its payment follows
+        [xero_payment] = self.xero_documents("Payments")
+        self.assertEqual((xero_payment["Amount"], xero_payment["Account"]["Code"]), (40.0, "090"))
+        self.assertEqual(xero_payment["Invoice"]["InvoiceID"], move.xero_id)
+        self.assertEqual((self.doc(move)["AmountDue"], self.doc(move)["Status"]), (75.0, "AUTHORISED"))
+        partial = move.line_ids.matched_debit_ids | move.line_ids.matched_credit_ids
+        self.assertEqual(partial.xero_id, xero_payment["PaymentID"])
+
+        # sending again sends nothing new
+        seq = self.sandbox.last_seq()
+        move.action_xero_sync()
+        self.assertFalse([r for r in self.api_requests(seq) if r["method"] in ("PUT", "POST")])
+
+        self.pay(move, 75.0, date="2026-11-12")
+        move.action_xero_sync()
+        self.assertEqual(len(self.xero_documents("Payments")), 2)
+        self.assertEqual((self.doc(move)["AmountDue"], self.doc(move)["Status"]), (0.0, "PAID"))
+
+        # the first payment is cancelled in Odoo: deleted in Xero, the invoice owes again
+        payment.action_draft()
+        move.action_xero_sync()
+        live = [p for p in self.xero_documents("Payments") if p.get("Status") != "DELETED"]
+        self.assertEqual([p["Amount"] for p in live], [75.0])
+        self.assertEqual((self.doc(move)["AmountDue"], self.doc(move)["Status"]), (40.0, "AUTHORISED"))
+
+    def test_unmapped_journal_is_a_clear_error(self):
+        other = self.env["account.journal"].create({"name": "Petty Cash", "code": "PCSH", "type": "cash"})
+        move = self.invoice([{"price_unit": 10.0}])
+        move.action_xero_sync()
+        self.pay(move, 5.0, journal=other)
+        move.action_xero_sync()
+        partial = move.line_ids.matched_debit_ids | move.line_ids.matched_credit_ids
+        self.assertEqual(partial.xero_sync_state, "error")
+        self.assertIn("Petty Cash is not mapped to a Xero bank account", partial.xero_last_error)
+        self.assertFalse(self.xero_documents("Payments"))
