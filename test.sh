@@ -7,6 +7,7 @@
 #   ./test.sh --odoo-only     only the addon's tests
 #   ./test.sh --sandbox-only  only the sandbox's tests
 #   XC_TEST_TAGS=/xero_connector:TestContactPush ./test.sh --odoo-only
+#   XC_TEST_LOG=/tmp/odoo.log  where Odoo's test log goes (default ~/.cache/xero_connector/odoo-tests.log)
 source "$(dirname "$0")/scripts/common.sh"
 
 run_sandbox=1 run_odoo=1
@@ -56,7 +57,7 @@ fi
 
 if [ "$run_odoo" = 1 ]; then
     port="$(xc_free_port)"
-    log="$XC_HOME/odoo-tests.log"
+    log="${XC_TEST_LOG:-$XC_HOME/odoo-tests.log}"
     tags="${XC_TEST_TAGS:-/xero_connector}"
     xc_log "Addon tests: Odoo $ODOO_SRC, database $db, tags $tags (log: $log) ..."
     set +e
