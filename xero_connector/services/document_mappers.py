@@ -239,7 +239,190 @@ class DocumentMapper(Mapper):
         return None
 
 
-class InvoiceMapper(DocumentMapper):
+class DocumentImport:
+    """Xero -> Odoo for documents (mixed into the document mappers)."""
+
+    import_dependencies = ("contact", "product")
+    match_keys = ("number",)
+    strong_keys = ()
+
+    # -- matching: sales documents by number ---------------------------------------
+    def odoo_match_values(self, move):
+        sales = move.move_type in ("out_invoice", "out_refund") and move.name and move.name != "/"
+        return {"number": move.name.strip().casefold() if sales else None}
+
+    def xero_match_values(self, data):
+        number = data.get(self.number_key) if data.get("Type") in ("ACCREC", "ACCRECCREDIT") else None
+        return {"number": number.strip().casefold() if number else None}
+
+    def odoo_candidates(self, company, values_list):
+        numbers = sorted({v["number"] for v in values_list if v.get("number")})
+        if not numbers:
+            return self.env["account.move"]
+        return self.env["account.move"].search([
+            ("company_id", "=", company.id), ("move_type", "in", self.move_types),
+            ("name", "in", [n.upper() for n in numbers] + numbers)]).filtered(
+            lambda m: m.name.casefold() in numbers)
+
+    def is_archived(self, data):
+        return data.get("Status") in ("VOIDED", "DELETED")
+
+    # -- reading -----------------------------------------------------------------------
+    def read(self, data, move):
+        if move:
+            return {}  # a linked document is brought up to date by after_import
+        values = self._header_values(data)
+        values["invoice_line_ids"] = [(0, 0, line) for line in self._line_values(data)]
+        return values
+
+    def _header_values(self, data):
+        move_type = {v: k for k, v in XERO_TYPES.items()}[data["Type"]]
+        sales = move_type in ("out_invoice", "out_refund")
+        values = {
+            "move_type": move_type,
+            "partner_id": self._partner(data).id,
+            "invoice_date": xc.from_xero_date(data.get("Date")),
+            "currency_id": self._currency(data).id,
+        }
+        if data.get("DueDate") and move_type in ("out_invoice", "in_invoice"):
+            values["invoice_date_due"] = xc.from_xero_date(data["DueDate"])
+        values["ref"] = (data.get("Reference") if sales else data.get(self.number_key)) or False
+        theme = data.get("BrandingThemeID") and self.connection.branding_theme_ids.filtered(
+            lambda t: t.xero_id == data["BrandingThemeID"])
+        if sales and theme:
+            values["xero_branding_theme_id"] = theme[:1].id
+        return values
+
+    def _partner(self, data):
+        contact = data.get("Contact") or {}
+        binding = self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner"),
+            ("xero_id", "=", contact.get("ContactID"))], limit=1)
+        partner = self.env["res.partner"].browse(binding.res_id).exists() if binding else None
+        if not partner:
+            raise MappingError(_("Its Xero contact '%(name)s' is not in Odoo; import contacts (Import or "
+                                 "Import & Update) first.", name=contact.get("Name") or contact.get("ContactID")))
+        return partner
+
+    def _currency(self, data):
+        code = data.get("CurrencyCode") or self.connection.company_id.currency_id.name
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if not currency:
+            raise MappingError(_("Odoo has no currency %(code)s.", code=code))
+        if not currency.active:
+            currency.active = True
+        return currency
+
+    def _line_values(self, data):
+        sales = data["Type"] in ("ACCREC", "ACCRECCREDIT")
+        inclusive = data.get("LineAmountTypes") == "Inclusive"
+        no_tax = data.get("LineAmountTypes") == "NoTax"
+        lines = []
+        for index, item in enumerate(data.get("LineItems") or []):
+            if not item.get("AccountCode") and not item.get("UnitAmount") and not item.get("ItemCode"):
+                if item.get("Description"):
+                    lines.append({"display_type": "line_note", "name": item["Description"], "sequence": index})
+                continue
+            values = {
+                "sequence": index,
+                "name": item.get("Description") or item.get("ItemCode") or "-",
+                "quantity": item.get("Quantity") or 0.0,
+                "price_unit": item.get("UnitAmount") or 0.0,
+                "discount": item.get("DiscountRate") or 0.0,
+                "account_id": self._odoo_account(item.get("AccountCode")).id,
+                "tax_ids": [(6, 0, [] if no_tax else self._odoo_taxes(item.get("TaxType"), sales, inclusive).ids)],
+            }
+            product = self._product(item.get("ItemCode"))
+            if product:
+                values["product_id"] = product.id
+            lines.append(values)
+        return lines
+
+    def _odoo_account(self, code):
+        xero_account = self.connection.with_context(active_test=False).xero_account_ids.filtered(
+            lambda a: a.code == code)[:1]
+        if not xero_account.account_ids:
+            raise MappingError(_("The Xero account %(code)s %(name)s is not mapped to an Odoo account. Map it in "
+                                 "Xero › Configuration › Chart of Accounts (or create it there from Xero).",
+                                 code=code or "?", name=xero_account.name or ""))
+        return xero_account.account_ids[:1]
+
+    def _odoo_taxes(self, tax_type, sales, inclusive):
+        if not tax_type:
+            return self.env["account.tax"]
+        rate = self.connection.with_context(active_test=False).xero_tax_rate_ids.filtered(
+            lambda r: r.tax_type == tax_type)[:1]
+        use = "sale" if sales else "purchase"
+        taxes = rate.tax_ids.filtered(lambda t: t.type_tax_use == use and t.price_include == inclusive)[:1]
+        if taxes:
+            return taxes
+        if rate and not rate.rate:
+            return self.env["account.tax"]  # a 0% Xero rate needs no Odoo tax
+        raise MappingError(_(
+            "The Xero tax rate %(rate)s has no %(kind)s %(use)s tax mapped in Odoo. Map one in Xero › "
+            "Configuration › Tax Rates.", rate=rate.display_name if rate else tax_type,
+            kind=_("tax-included") if inclusive else _("tax-excluded"),
+            use=_("sales") if sales else _("purchase")))
+
+    def _product(self, code):
+        if not code:
+            return None
+        return self.env["product.product"].search([("default_code", "=ilike", code.strip())], limit=1) or None
+
+    # -- applying ------------------------------------------------------------------------
+    def after_import(self, move, data):
+        """Bring a linked document to Xero's version: lines, dates, status."""
+        changes = []
+        status = data.get("Status")
+        wanted = self._header_values(data)
+        wanted.pop("move_type", None)
+        lines = self._line_values(data)
+        if status in ("VOIDED", "DELETED"):
+            if move.state != "cancel":
+                if move.state == "posted":
+                    move.button_draft()
+                move.button_cancel()
+                changes.append(_("cancelled (%(status)s in Xero)", status=status.lower()))
+            return changes
+        differs = self._differs_from(move, wanted, lines)
+        if differs:
+            was_posted = move.state == "posted"
+            if was_posted:
+                move.button_draft()
+            move.write(dict(wanted, invoice_line_ids=[(5, 0, 0)] + [(0, 0, line) for line in lines]))
+            changes.append(_("lines and details"))
+            if was_posted:
+                move.action_post()
+        if status in ("AUTHORISED", "PAID") and move.state == "draft":
+            move.action_post()
+            changes.append(_("posted"))
+        return changes
+
+    def _differs_from(self, move, wanted, lines):
+        for name, value in wanted.items():
+            current = move[name]
+            current = current.id if hasattr(current, "_name") else current
+            if (current or False) != (value or False):
+                return True
+        def signature(rows):
+            return sorted((r.get("display_type") or "product", r.get("name"), round(r.get("quantity", 0.0), 4),
+                           round(r.get("price_unit", 0.0), 4), round(r.get("discount", 0.0), 2),
+                           r.get("account_id"), tuple(sorted(r["tax_ids"][0][2])) if r.get("tax_ids") else ())
+                          for r in rows)
+        current = [{"display_type": None if l.display_type == "product" else l.display_type, "name": l.name,
+                    "quantity": l.quantity, "price_unit": l.price_unit, "discount": l.discount,
+                    "account_id": l.account_id.id if l.display_type == "product" else None,
+                    "tax_ids": [(6, 0, l.tax_ids.ids)] if l.display_type == "product" else None}
+                   for l in move.invoice_line_ids if l.display_type in ("product", "line_note")]
+        wanted_rows = [dict(r, account_id=None, tax_ids=None) if r.get("display_type") else r for r in lines]
+        return signature(current) != signature(wanted_rows)
+
+    def import_create(self, Model, values, data):
+        move = Model.with_context(default_move_type=values["move_type"]).create(values)
+        return move
+
+
+class InvoiceMapper(DocumentImport, DocumentMapper):
     entity = "Invoices"
     id_key = "InvoiceID"
     number_key = "InvoiceNumber"
@@ -261,7 +444,7 @@ class InvoiceMapper(DocumentMapper):
         return values
 
 
-class CreditNoteMapper(DocumentMapper):
+class CreditNoteMapper(DocumentImport, DocumentMapper):
     entity = "CreditNotes"
     id_key = "CreditNoteID"
     number_key = "CreditNoteNumber"
@@ -353,6 +536,78 @@ class PaymentMapper(Mapper):
             ("connection_id", "=", self.connection.id), ("res_model", "=", record._name),
             ("res_id", "=", record.id)], limit=1)
         return binding.xero_id or None
+
+
+    # -- Xero -> Odoo ------------------------------------------------------------------
+    import_dependencies = ("invoice", "credit_note")
+
+    def is_archived(self, data):
+        return data.get("Status") == "DELETED"
+
+    def read(self, data, partial):
+        return {}
+
+    def _document(self, data):
+        for key, id_key in (("Invoice", "InvoiceID"), ("CreditNote", "CreditNoteID")):
+            xero_id = (data.get(key) or {}).get(id_key)
+            if xero_id:
+                binding = self.env["xero.binding"].sudo().search([
+                    ("connection_id", "=", self.connection.id), ("res_model", "=", "account.move"),
+                    ("xero_id", "=", xero_id)], limit=1)
+                return self.env["account.move"].browse(binding.res_id).exists() if binding else None
+        return None
+
+    def import_create(self, Model, values, data):
+        move = self._document(data)
+        if not move:
+            raise SkipRecord(_("Not a payment of a document that is in Odoo."))
+        if move.state != "posted":
+            raise MappingError(_("%(move)s is not posted in Odoo, so Xero's payment cannot be registered.",
+                                 move=move.display_name))
+        account_id = (data.get("Account") or {}).get("AccountID")
+        xero_account = self.connection.with_context(active_test=False).xero_account_ids.filtered(
+            lambda a: a.xero_id == account_id)[:1]
+        if not xero_account.journal_id:
+            raise MappingError(_("Xero's bank account %(account)s is not mapped to an Odoo journal. Map it in Xero › "
+                                 "Configuration › Chart of Accounts.",
+                                 account=xero_account.display_name or (data.get("Account") or {}).get("Code")))
+        before = self._partials(move)
+        wizard = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids).create({
+                "amount": data.get("Amount") or 0.0,
+                "payment_date": xc.from_xero_date(data.get("Date")),
+                "journal_id": xero_account.journal_id.id,
+                "communication": data.get("Reference") or move.name,
+            })
+        wizard._create_payments()
+        created = self._partials(move) - before
+        if len(created) != 1:
+            raise MappingError(_("Registering Xero's payment of %(amount)s on %(move)s did not reconcile it "
+                                 "in Odoo.", amount=data.get("Amount"), move=move.display_name))
+        return created
+
+    @staticmethod
+    def _partials(move):
+        lines = move.line_ids.filtered(lambda l: l.account_id.account_type in ("asset_receivable", "liability_payable"))
+        return lines.matched_debit_ids | lines.matched_credit_ids
+
+    def after_import(self, partial, data):
+        if data.get("Status") != "DELETED":
+            return []
+        line, other = self.sides(partial)
+        payment = other.move_id.origin_payment_id if other else None
+        label = payment.name if payment else partial.display_name
+        if payment and len(self._partials_of_payment(payment)) == 1:
+            payment.action_draft()
+            payment.action_cancel()
+        else:
+            partial.unlink()
+        return [_("Payment %(name)s removed: it was deleted in Xero.", name=label)]
+
+    @staticmethod
+    def _partials_of_payment(payment):
+        lines = payment.move_id.line_ids
+        return lines.matched_debit_ids | lines.matched_credit_ids
 
 
 MAPPERS["payment"] = PaymentMapper

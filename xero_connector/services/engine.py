@@ -315,7 +315,8 @@ class SyncEngine:
         return remaining
 
     def _xero_label(self, data):
-        return data.get("Name") or data.get("Code") or data.get(self.mapper.id_key)
+        return (data.get("Name") or data.get("Code") or (self.mapper.number_key and data.get(self.mapper.number_key))
+                or data.get(self.mapper.id_key))
 
     def _list_params(self):
         return {"include_archived": True} if self.mapper.entity == "Contacts" else {}
@@ -428,6 +429,8 @@ class SyncEngine:
     # ------------------------------------------------------------------ pull
     def pull(self, entity, mapping=None, mode=None, full=False):
         """Import Xero's changes of ``entity`` into Odoo; returns the log."""
+        for dep_entity in MAPPERS[entity].import_dependencies:
+            SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).pull(dep_entity)
         self._start(entity, "import")
         self.full = full
         mode = mode or self.mapping.import_mode
@@ -477,6 +480,9 @@ class SyncEngine:
             try:
                 with self.env.cr.savepoint():
                     self._import_one(data, bindings.get(data.get(id_key)), matcher, mode, Model, lines)
+            except SkipRecord as exc:
+                self.counts["skip"] += 1
+                _logger.debug("Xero %s %s skipped: %s", mapper.entity, data.get(id_key), exc)
             except MappingError as exc:
                 self._import_failed(data, bindings.get(data.get(id_key)), str(exc))
             except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
@@ -508,10 +514,13 @@ class SyncEngine:
                 self.counts["skip"] += 1  # archived in Xero: nothing to bring over
                 return
             values = dict(mapper.create_defaults(data), **mapper.from_xero(data, lines))
-            record = Model.create(values)
+            record = mapper.import_create(Model, values, data)
             mapper.after_import(record, data)
             binding = self._bind(record, data, binding)
             self._line(record, binding, "create", _("Created from Xero."), xero_id=xero_id)
+            warning = mapper.check_result(record, data)
+            if warning:
+                self._line(record, binding, "warning", warning, xero_id=xero_id, state="warning")
             return
         if linked_now:
             binding = self._bind(record, data, self._bound(mapper.model, res_ids=[record.id])[:1] or None,
@@ -536,7 +545,15 @@ class SyncEngine:
         changed = {k: v for k, v in values.items() if self._differs(record, k, v)}
         if changed:
             record.write(changed)
-        mapper.after_import(record, data)
+        changed = sorted(changed) + list(mapper.after_import(record, data) or [])
+        if not record.exists():  # the Xero change removed it in Odoo (e.g. a deleted payment)
+            binding.unlink()
+            self.counts["update"] += 1
+            self.pending_lines.append({
+                "log_id": self.log.id, "res_model": mapper.model, "res_id": False,
+                "record_name": self._xero_label(data), "xero_id": xero_id, "action": "update", "state": "ok",
+                "message": "; ".join(changed) or _("Removed in Odoo: it was deleted in Xero.")})
+            return
         action = self._apply_archive(record, binding, archived)
         binding = self._bind(record, data, binding)
         if linked_now:
@@ -546,7 +563,7 @@ class SyncEngine:
             self._line(record, binding, "archive", action, xero_id=xero_id)
         elif changed:
             self._line(record, binding, "update", _("Updated from Xero: %(fields)s.",
-                                                    fields=", ".join(sorted(changed))), xero_id=xero_id)
+                                                    fields=", ".join(changed)), xero_id=xero_id)
         else:
             self.counts["skip"] += 1
 

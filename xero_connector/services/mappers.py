@@ -232,8 +232,16 @@ class Mapper:
     def create_defaults(self, data):
         return {}
 
+    #: entities pulled before this one (what its records refer to)
+    import_dependencies = ()
+
+    def import_create(self, Model, values, data):
+        """Create the Odoo record of a Xero record (hook; e.g. payments are registered, not created)."""
+        return Model.create(values)
+
     def after_import(self, record, data):
-        """Related records (e.g. contact persons) after a create/update from Xero (hook)."""
+        """Related records (e.g. contact persons) after a create/update from Xero (hook); may return
+        a list of what it changed, in words."""
 
     def is_archived(self, data):
         return False

@@ -16,6 +16,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 from urllib.parse import urlencode
@@ -211,6 +212,20 @@ def xero_date(value):
     if isinstance(value, str):
         value = datetime.date.fromisoformat(value[:10])
     return f"/Date({calendar.timegm(value.timetuple()) * 1000}+0000)/"
+
+
+def from_xero_date(value):
+    """Xero's date (``/Date(ms+0000)/``, ISO text or a date) as a ``datetime.date``."""
+    if not value:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    found = re.fullmatch(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/", value)
+    if found:
+        return datetime.datetime.fromtimestamp(int(found.group(1)) / 1000, datetime.timezone.utc).date()
+    return datetime.date.fromisoformat(value[:10])
 
 
 def to_dict(model):

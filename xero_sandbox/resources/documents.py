@@ -198,7 +198,9 @@ def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
                     line["AccountCode"] = account_code
                 if not line.get("TaxType") and details.get("TaxType"):
                     line["TaxType"] = details["TaxType"]
-        has_amount = any(line.get(k) is not None for k in ("Quantity", "UnitAmount", "LineAmount")) or item
+        # a stored description-only line carries LineAmount 0: it stays description-only on re-validation
+        has_amount = (any(line.get(k) is not None for k in ("Quantity", "UnitAmount"))
+                      or line.get("LineAmount") not in (None, 0) or item)
         try:
             quantity = rnd(dec(line["Quantity"]), 4) if line.get("Quantity") is not None else Decimal(1)
             if line.get("UnitAmount") is not None:

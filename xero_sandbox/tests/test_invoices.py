@@ -53,6 +53,16 @@ def test_discounts_and_mixed_rates_are_summed_per_line(api, tenant_id, raw):
     assert inv.line_items[5].quantity is None and inv.line_items[5].account_code is None
 
 
+def test_description_only_line_survives_approval(api, tenant_id):
+    # a draft with a note line is approved by a status-only update: the note stays description-only
+    [draft] = create(api, tenant_id, sale(line(1, 10), LineItem(description="Note"), status="DRAFT"))
+    [approved] = api.update_or_create_invoices(tenant_id, Invoices(invoices=[
+        Invoice(invoice_id=draft.invoice_id, status="AUTHORISED")]), summarize_errors=False).invoices
+    assert not approved.validation_errors
+    assert approved.status == "AUTHORISED"
+    assert approved.line_items[1].quantity is None and approved.line_items[1].account_code is None
+
+
 def test_supplied_totals_are_ignored_and_no_tax(raw):
     body = raw("PUT", "Invoices", json={"Invoices": [{
         "Type": "ACCPAY", "Contact": {"Name": "Supplier"}, "LineAmountTypes": "NoTax", "Total": 5,
