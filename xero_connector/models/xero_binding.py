@@ -46,6 +46,7 @@ class XeroBinding(models.Model):
     xero_archived = fields.Boolean("Archived in Xero", copy=False)
     is_customer = fields.Boolean("Customer in Xero", copy=False)
     is_supplier = fields.Boolean("Supplier in Xero", copy=False)
+    online_url = fields.Char("Online Invoice URL", copy=False)
     delete_in_xero = fields.Boolean(
         copy=False, help="The Odoo record was deleted; its Xero record is deleted on the next sync.")
     xero_status = fields.Char("Status in Xero", copy=False, help="The document's status in Xero, as last read.")

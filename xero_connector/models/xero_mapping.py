@@ -78,6 +78,11 @@ class XeroMapping(models.Model):
         "Tick 'Allow Xero Sync' on new records",
         help="New records of this kind start with 'Allow Xero Sync' ticked.")
 
+    post_status = fields.Selection(
+        [("AUTHORISED", "Approved (AUTHORISED)"), ("SUBMITTED", "Awaiting approval (SUBMITTED)"),
+         ("DRAFT", "Draft")], string="Posted Documents Go As", default="AUTHORISED",
+        help="The Xero status of documents posted in Odoo.")
+
     # -- what comes back ------------------------------------------------------
     import_mode = fields.Selection(IMPORT_MODES, required=True, default="import_update")
     archived_action = fields.Selection(

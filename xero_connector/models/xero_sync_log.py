@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 
 ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
-            ("credit_note", "Credit Notes"), ("payment", "Payments")]
+            ("credit_note", "Credit Notes"), ("payment", "Payments"),
+            ("allocation", "Credit Note Allocations"), ("receipt", "Receipts")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 

@@ -101,7 +101,8 @@ class DocumentMapper(Mapper):
 
     @mapping("state", "payment_state")
     def status(self, move):
-        posted_status = "AUTHORISED"
+        mapping = getattr(self, "mapping", None)
+        posted_status = (mapping.post_status if mapping and mapping.post_status else None) or "AUTHORISED"
         if move.state == "cancel":
             if not (self.binding and self.binding.xero_id):
                 raise SkipRecord(_("Cancelled and never sent: nothing to do in Xero."))
@@ -206,7 +207,9 @@ class DocumentMapper(Mapper):
                 lambda l: l.account_id.account_type in ("asset_receivable", "liability_payable"))
             partials |= receivable.matched_debit_ids | receivable.matched_credit_ids
         mapper = PaymentMapper(self.env, self.connection)
-        return [("payment", partials.filtered(mapper.is_payment))]
+        allocations = AllocationMapper(self.env, self.connection)
+        return [("payment", partials.filtered(mapper.is_payment)),
+                ("allocation", partials.filtered(allocations.is_allocation))]
 
     # -- after the write --------------------------------------------------------------
     def check_result(self, move, result):
@@ -428,6 +431,10 @@ class InvoiceMapper(DocumentImport, DocumentMapper):
     number_key = "InvoiceNumber"
     move_types = ("out_invoice", "in_invoice")
 
+    @classmethod
+    def base_domain(cls):
+        return [("move_type", "in", cls.move_types), ("xero_invoice_type", "!=", "receipt")]
+
     @mapping("name", "ref", "payment_reference", "move_type", "invoice_date_due")
     def numbers(self, move):
         values = {"DueDate": _d(move.invoice_date_due or move.invoice_date)}
@@ -610,4 +617,112 @@ class PaymentMapper(Mapper):
         return lines.matched_debit_ids | lines.matched_credit_ids
 
 
+class AllocationMapper(PaymentMapper):
+    """A credit note applied to an invoice in Odoo = a Xero credit note allocation."""
+
+    entity = "Allocations"
+    id_key = "AllocationID"
+    import_dependencies = ()
+
+    def is_allocation(self, partial):
+        debit, credit = partial.debit_move_id.move_id, partial.credit_move_id.move_id
+        return {debit.move_type, credit.move_type} in ({"out_invoice", "out_refund"}, {"in_invoice", "in_refund"})
+
+    @mapping("amount", "debit_move_id", "credit_move_id")
+    def payment(self, partial):
+        if self.binding and self.binding.xero_id:
+            raise SkipRecord(_("Xero allocations cannot be changed; it stays as sent."))
+        if not self.is_allocation(partial):
+            raise SkipRecord(_("Not a credit note applied to an invoice."))
+        moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
+        invoice = moves.filtered(lambda m: m.move_type in ("out_invoice", "in_invoice"))
+        note = moves - invoice
+        invoice_id, note_id = self._xero_id_of(invoice), self._xero_id_of(note)
+        if not invoice_id or not note_id:
+            missing = invoice if not invoice_id else note
+            raise MappingError(_("%(move)s is not in Xero; send it first.", move=missing.display_name))
+        line = partial.debit_move_id if partial.debit_move_id.move_id == invoice else partial.credit_move_id
+        amount = partial.debit_amount_currency if line == partial.debit_move_id else partial.credit_amount_currency
+        return {
+            "Invoice": {"InvoiceID": invoice_id},
+            "CreditNote": {"CreditNoteID": note_id},
+            "Amount": float_round(amount, precision_digits=invoice.currency_id.decimal_places),
+            "Date": _d(partial.max_date or invoice.invoice_date),
+        }
+
+    @staticmethod
+    def write_record(client, payload, idempotency_key):
+        payload = dict(payload)
+        note_id = payload.pop("CreditNote")["CreditNoteID"]
+        [result] = client.allocate_credit_note(note_id, [payload], idempotency_key=idempotency_key) or [{}]
+        return result
+
+    def import_create(self, Model, values, data):
+        raise SkipRecord(_("Allocations are read with their credit notes."))
+
+
+class ReceiptMapper(DocumentMapper):
+    """A paid cash sale (or purchase) sent as a Xero bank transaction (RECEIVE / SPEND)."""
+
+    entity = "BankTransactions"
+    id_key = "BankTransactionID"
+    number_key = None
+    move_types = ("out_invoice", "in_invoice")
+    statuses = [("posted", "Posted"), ("paid", "Paid"), ("cancelled", "Cancelled")]
+    default_statuses = ("paid",)
+
+    @classmethod
+    def base_domain(cls):
+        return [("move_type", "in", cls.move_types), ("xero_invoice_type", "=", "receipt")]
+
+    @mapping("move_type", "partner_id", "currency_id", "invoice_date", "ref", "name", "payment_state")
+    def header(self, move):
+        values = super().header(move)
+        values["Type"] = "RECEIVE" if move.move_type == "out_invoice" else "SPEND"
+        values["Reference"] = move.name if move.name != "/" else (move.ref or None)
+        if move.state == "posted":
+            values["BankAccount"] = self._bank_account(move)
+        return values
+
+    def _bank_account(self, move):
+        payments = move._get_reconciled_payments()
+        journal = payments.journal_id[:1] or move._get_reconciled_statement_lines().journal_id[:1]
+        if not journal or move.payment_state not in ("paid", "in_payment"):
+            raise MappingError(_("%(move)s is a receipt: Xero records it as money received into a bank account, "
+                                 "so it must be fully paid in Odoo first (its payment journal gives the account).",
+                                 move=move.display_name))
+        account = self.connection.xero_account_ids.filtered(lambda a: a.journal_id == journal and a.active)[:1]
+        if not account:
+            raise MappingError(_("The journal %(journal)s is not mapped to a Xero bank account. Map it in Xero › "
+                                 "Configuration › Chart of Accounts.", journal=journal.display_name))
+        return {"Code": account.code} if account.code else {"AccountID": account.xero_id}
+
+    @mapping("state", "payment_state")
+    def status(self, move):
+        if move.state == "cancel":
+            if not (self.binding and self.binding.xero_id):
+                raise SkipRecord(_("Cancelled and never sent: nothing to do in Xero."))
+            return {"Status": "DELETED"}
+        if move.state != "posted":
+            raise SkipRecord(_("A receipt is sent once it is posted and paid."))
+        return {"Status": "AUTHORISED"}
+
+    def finalize(self, payload, move):
+        if payload.get("Status") == "DELETED":
+            payload.clear()
+            payload["Status"] = "DELETED"
+            return
+        super().finalize(payload, move)
+
+    def followers(self, moves):
+        return []  # the payment is the receipt itself
+
+    def locked_status(self, data):
+        if data.get("IsReconciled"):
+            return _("Reconciled in Xero: Xero no longer accepts changes to it.")
+        return super().locked_status(data) if data.get("Status") == "DELETED" else None
+
+
 MAPPERS["payment"] = PaymentMapper
+MAPPERS["allocation"] = AllocationMapper
+MAPPERS["receipt"] = ReceiptMapper

@@ -142,6 +142,7 @@ class SyncEngine:
     def _start(self, entity, direction, total=0):
         self.mapper = MAPPERS[entity](self.env, self.connection)
         self.mapping = self.env["xero.mapping"]._for(self.connection, entity)
+        self.mapper.mapping = self.mapping
         self.log = self.env["xero.sync.log"].sudo().create({
             "connection_id": self.connection.id, "entity": entity, "direction": direction,
             "trigger": self.trigger, "count_total": total, "user_id": self.env.uid,
@@ -334,8 +335,12 @@ class SyncEngine:
         """Write one batch; returns items linked to an existing Xero record, to update."""
         key = self._idempotency_key(batch, create)
         try:
-            results = self.client.write(
-                self.mapper.entity, [i.payload for i in batch], create=create, idempotency_key=key)
+            if self.mapper.write_record:  # records Xero writes one by one (e.g. allocations)
+                results = [self.mapper.write_record(self.client, item.payload, f"{key[:100]}-{n}")
+                           for n, item in enumerate(batch)]
+            else:
+                results = self.client.write(
+                    self.mapper.entity, [i.payload for i in batch], create=create, idempotency_key=key)
         except (xc.XeroAuthError, xc.XeroForbiddenError):
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))

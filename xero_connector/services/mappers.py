@@ -234,6 +234,8 @@ class Mapper:
 
     #: entities pulled before this one (what its records refer to)
     import_dependencies = ()
+    #: ``callable(client, payload, idempotency_key) -> result`` for records Xero takes one at a time
+    write_record = None
 
     def import_create(self, Model, values, data):
         """Create the Odoo record of a Xero record (hook; e.g. payments are registered, not created)."""

@@ -294,6 +294,7 @@ ENTITIES = {
         "get": "get_bank_transactions", "create": "create_bank_transactions",
         "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
     },
+    "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,

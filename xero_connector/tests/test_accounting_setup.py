@@ -50,13 +50,14 @@ class TestAccountingSetup(AccountingXeroCase):
             self.xero_account("260").account_ids = [(4, self.income_account.id)]
 
     def test_payment_journal_needs_a_bank_account(self):
-        journal = self.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", self.env.company.id)],
-                                                     limit=1)
-        with self.assertRaisesRegex(ValidationError, "neither"):
-            self.xero_sales.journal_id = journal
-        self.env.invalidate_all()
+        journal = self.env["account.journal"].create({"name": "Xero Test Bank", "code": "XTB", "type": "bank"})
         self.xero_account("090").journal_id = journal
         self.assertEqual(self.xero_account("090").journal_id, journal)
+        with self.assertRaisesRegex(ValidationError, "already mapped to another Xero account"):
+            self.xero_account("091").journal_id = journal
+        other = self.env["account.journal"].create({"name": "Xero Test Bank 2", "code": "XTB2", "type": "bank"})
+        with self.assertRaisesRegex(ValidationError, "neither"):
+            self.xero_sales.journal_id = other
 
     def test_create_missing_odoo_accounts_and_taxes(self):
         xero_rent = self.xero_account("469")

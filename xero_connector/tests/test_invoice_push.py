@@ -113,3 +113,35 @@ class TestInvoicePush(AccountingXeroCase):
         seq = self.sandbox.last_seq()
         move.action_xero_sync()  # stops retrying
         self.assertFalse([r for r in self.api_requests(seq) if r["method"] in ("PUT", "POST")])
+
+    def test_receipt_goes_as_a_bank_transaction(self):
+        bank = self.env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", self.env.company.id)],
+                                                  limit=1)
+        self.xero_account("090").journal_id = bank
+        unpaid = self.invoice([{"price_unit": 10.0}], xero_invoice_type="receipt")
+        sale = self.invoice([{"price_unit": 80.0, "name": "Cash sale"}], xero_invoice_type="receipt")
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=sale.ids).create(
+            {"journal_id": bank.id, "payment_date": "2026-11-02"})._create_payments()
+        self.assertEqual(sale.payment_state in ("paid", "in_payment"), True)
+        (unpaid | sale).action_xero_sync()
+        (unpaid | sale).invalidate_recordset()
+        self.assertIn("must be fully paid in Odoo first", unpaid.xero_last_error)
+        [txn] = self.xero_documents("BankTransactions")
+        self.assertEqual(txn["BankTransactionID"], sale.xero_id)
+        self.assertEqual((txn["Type"], txn["BankAccount"]["Code"], txn["Reference"]), ("RECEIVE", "090", sale.name))
+        self.assertAlmostEqual(txn["Total"], sale.amount_total, places=2)
+        self.assertFalse(self.xero_documents("Invoices"))
+        self.assertIn("bankTransactionID", sale.xero_url)
+
+    def test_online_invoice_link_and_posted_status_setting(self):
+        move = self.invoice([{"price_unit": 42.0}])
+        move.action_xero_sync()
+        action = move.action_xero_online_invoice()
+        self.assertTrue(action["url"].startswith("https://in.xero.com/"))
+        seq = self.sandbox.last_seq()
+        self.assertEqual(move.action_xero_online_invoice()["url"], action["url"])
+        self.assertFalse(self.api_requests(seq))  # asked once, then kept
+        self.env["xero.mapping"]._for(self.connection, "invoice").post_status = "SUBMITTED"
+        other = self.invoice([{"price_unit": 7.0}])
+        other.action_xero_sync()
+        self.assertEqual(self.doc(other)["Status"], "SUBMITTED")

@@ -64,3 +64,22 @@ class TestPaymentPush(AccountingXeroCase):
         self.assertEqual(partial.xero_sync_state, "error")
         self.assertIn("Petty Cash is not mapped to a Xero bank account", partial.xero_last_error)
         self.assertFalse(self.xero_documents("Payments"))
+
+    def test_credit_note_applied_to_invoice_is_allocated_in_xero(self):
+        move = self.invoice([{"price_unit": 100.0}])  # 115.00
+        refund = self.invoice([{"price_unit": 20.0}], move_type="out_refund")  # 23.00
+        (move | refund).action_xero_sync()
+        receivables = (move | refund).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        receivables.reconcile()
+        self.assertEqual(refund.payment_state, "paid")
+        (move | refund).action_xero_sync()
+        invoice = self.doc(move)
+        self.assertEqual((invoice["AmountDue"], invoice["AmountCredited"]), (92.0, 23.0))
+        [note] = self.xero_documents("CreditNotes")
+        self.assertEqual((note["Status"], note["RemainingCredit"]), ("PAID", 0.0))
+        partial = receivables.matched_debit_ids | receivables.matched_credit_ids
+        self.assertTrue(partial.xero_id)
+        self.assertFalse(self.xero_documents("Payments"))  # an allocation, not a payment
+        seq = self.sandbox.last_seq()
+        (move | refund).action_xero_sync()
+        self.assertFalse([r for r in self.api_requests(seq) if r["method"] in ("PUT", "POST")])
