@@ -47,4 +47,30 @@ if not partners:
     ])
 partners.with_user(admin).xero_allow_sync = True
 env.cr.commit()
-print(f"Connected to {connection.tenant_name}; {len(partners)} partners allowed to sync.")
+
+# Xero's chart of accounts, tax rates and branding themes, mapped where they match; the
+# demo's main income/expense accounts and sales/purchase taxes mapped to Xero's 200/300 and
+# OUTPUT/INPUT when the rates agree, so that posted invoices can be sent at once.
+connection.with_user(admin).action_import_accounting_setup()
+company = env.company
+Account = env["account.account"].with_company(company)
+xero_accounts = {a.code: a for a in connection.xero_account_ids}
+for kind, code in (("income", "200"), ("expense", "300")):
+    account = Account.search([*Account._check_company_domain(company), ("account_type", "=", kind)], limit=1)
+    target = xero_accounts.get(code)
+    if account and target and not env["xero.account"].search_count(
+            [("connection_id", "=", connection.id), ("account_ids", "in", account.id)]):
+        target.account_ids = [(4, account.id)]
+for use, tax_field, tax_type in (("sale", "account_sale_tax_id", "OUTPUT"), ("purchase", "account_purchase_tax_id", "INPUT")):
+    tax = company[tax_field]
+    rate = connection.xero_tax_rate_ids.filtered(lambda r, t=tax_type: r.tax_type == t)
+    if tax and rate and not rate._tax_problem(tax) and tax not in rate.tax_ids and not env["xero.tax.rate"].search_count(
+            [("connection_id", "=", connection.id), ("tax_ids", "in", tax.id)]):
+        rate.tax_ids = [(4, tax.id)]
+bank = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+if bank and xero_accounts.get("090") and not xero_accounts["090"].journal_id and not env["xero.account"].search_count(
+        [("connection_id", "=", connection.id), ("journal_id", "=", bank.id)]):
+    xero_accounts["090"].journal_id = bank
+env.cr.commit()
+print(f"Connected to {connection.tenant_name}; {len(partners)} partners allowed to sync; "
+      f"{len(connection.xero_account_ids)} Xero accounts and {len(connection.xero_tax_rate_ids)} tax rates imported.")
