@@ -35,7 +35,7 @@ def run(label):
     seq = sandbox.last_seq()
     queries = odoo.sql_db.sql_counter
     start = time.perf_counter()
-    log = partners.with_user(admin).action_xero_sync()
+    log = partners.with_user(admin).with_context(xero_sync_now=True).action_xero_sync()
     elapsed = time.perf_counter() - start
     calls = sandbox.requests_log(since=seq, path_prefix="/api.xro")
     writes = [r for r in calls if r["method"] in ("PUT", "POST")]

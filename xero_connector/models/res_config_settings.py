@@ -18,6 +18,8 @@ _CONNECTION_FIELDS = {
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    xero_log_retention_days = fields.Integer(
+        "Keep Xero Sync Logs (days)", default=90, config_parameter="xero_connector.log_retention_days")
     xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection")
     xero_state = fields.Selection(related="xero_connection_id.state")
     xero_status_line = fields.Char(related="xero_connection_id.status_line")

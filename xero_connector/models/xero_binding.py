@@ -83,6 +83,13 @@ class XeroBinding(models.Model):
             binding.xero_url = binding.connection_id._deep_link(path) if path else False
 
     @api.model
+    def _bindings_of(self, connection, records):
+        """{record id: binding} of ``records`` that have one (creates none)."""
+        bindings = self.search([("connection_id", "=", connection.id), ("res_model", "=", records._name),
+                                ("res_id", "in", records.ids)])
+        return {b.res_id: b for b in bindings}
+
+    @api.model
     def _for_records(self, connection, records):
         """{record id: binding} for ``records`` on ``connection``, creating missing bindings."""
         bindings = self.search([("connection_id", "=", connection.id),

@@ -28,6 +28,7 @@ class XeroSyncLog(models.Model):
     date_start = fields.Datetime(default=fields.Datetime.now, required=True)
     date_end = fields.Datetime()
     duration = fields.Float("Duration (s)", digits=(16, 2))
+    preview = fields.Boolean("Preview Only", help="A dry run: nothing was written on either side.")
     count_total = fields.Integer("Records")
     count_created = fields.Integer("Created")
     count_updated = fields.Integer("Updated")

@@ -170,6 +170,10 @@ class SyncEngine:
         }
         if self.log.direction in ("import", "match"):
             values["count_total"] = self.counts["seen"]
+        if self.counts.get("would_create_odoo"):
+            values["count_would_create_odoo"] = self.counts["would_create_odoo"]
+        if self.counts.get("would_create_xero"):
+            values["count_would_create_xero"] = self.counts["would_create_xero"]
         self.log.write(values)
 
     def _end(self):
@@ -193,15 +197,22 @@ class SyncEngine:
             return None
 
     # ------------------------------------------------------------------ push
-    def push(self, entity, records):
-        """Push ``records`` (a recordset of the entity's model); returns the log."""
+    def push(self, entity, records, preview=False):
+        """Push ``records`` (a recordset of the entity's model); returns the log.
+
+        :param preview: map and match, but write nothing; the log says what would be sent.
+        """
         model = self.env[MAPPERS[entity].model]
         records = model._xero_push_targets(records)
         # what the records refer to (contacts, items) goes first, each in its own run
-        for dep_entity, dep_records in MAPPERS[entity](self.env, self.connection).dependencies(records):
-            if dep_records:
-                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(dep_entity, dep_records)
+        if not preview:
+            for dep_entity, dep_records in MAPPERS[entity](self.env, self.connection).dependencies(records):
+                if dep_records:
+                    SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(dep_entity, dep_records)
         self._start(entity, "export", total=len(records))
+        if preview:
+            self.log.preview = True
+            return self._preview_push(records)
         mapper = self.mapper
         lines = self.mapping._lines("to_xero")
         clearable = mapper.clearable_keys(lines)
@@ -281,6 +292,38 @@ class SyncEngine:
                 "action": "update", "state": "ok",
                 "message": _("Deleted in Xero: the payment was removed in Odoo.")})
             binding.unlink()
+
+    def _preview_push(self, records):
+        """What a push of ``records`` would do, without writing anything anywhere."""
+        mapper, lines = self.mapper, self.mapping._lines("to_xero")
+        bindings = self.Binding._bindings_of(self.connection, records)
+        for record in records:
+            binding = bindings.get(record.id)
+            try:
+                payload = mapper.to_xero(record, lines, binding)
+                self.client.validate(mapper.entity, payload)
+            except SkipRecord as exc:
+                self._line(record, binding, "skip", str(exc))
+                continue
+            except (MappingError, xc.XeroPayloadError) as exc:
+                self._line(record, binding, "error", _("Would fail: %(error)s", error=exc), state="error")
+                continue
+            if binding and binding.xero_locked:
+                self._line(record, binding, "skip", binding.xero_locked, state="warning")
+            elif binding and binding.xero_id and binding.payload_hash == xc.payload_hash(payload) \
+                    and binding.state == "synced":
+                self._line(record, binding, "skip", _("Xero already has these values."))
+            elif binding and binding.xero_id:
+                self._line(record, binding, "update", _("Would be updated in Xero."))
+            else:
+                self.counts["would_create_xero"] += 1
+                self.pending_lines.append({
+                    "log_id": self.log.id, "res_model": record._name, "res_id": record.id,
+                    "record_name": record.display_name, "action": "would_create", "state": "ok",
+                    "message": _("Would be created in Xero (unless it matches an existing Xero record)."),
+                })
+        self.counts["update"], self.counts["would_update"] = 0, self.counts["update"]
+        return self._end()
 
     def _match_in_xero(self, items, to_update, clearable):
         """Link never-pushed records to the Xero record they match; returns the ones to create."""
@@ -432,44 +475,75 @@ class SyncEngine:
         return values
 
     # ------------------------------------------------------------------ pull
-    def pull(self, entity, mapping=None, mode=None, full=False):
-        """Import Xero's changes of ``entity`` into Odoo; returns the log."""
-        for dep_entity in MAPPERS[entity].import_dependencies:
-            SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).pull(dep_entity)
+    def pull(self, entity, mapping=None, mode=None, full=False, ids=None, since=None, until=None, preview=False):
+        """Import Xero's changes of ``entity`` into Odoo; returns the log.
+
+        :param ids: only these Xero records (e.g. from webhooks); the cursor does not move.
+        :param since: read the changes since this moment instead of since the last import.
+        :param preview: do everything but keep nothing; the log says what would happen.
+        """
+        if not preview:
+            for dep_entity in MAPPERS[entity].import_dependencies:
+                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).pull(dep_entity)
         self._start(entity, "import")
+        if preview:
+            self.log.preview = True
         self.full = full
         mode = mode or self.mapping.import_mode
         mapper = self.mapper
-        since = None if (full or mapper.full_fetch) else (self.mapping.last_import_date or None)
+        cursor = None if (full or mapper.full_fetch) else (self.mapping.last_import_date or None)
+        window = since if since is not None else cursor
         params = self._list_params()
-        if since:
-            params["if_modified_since"] = since.replace(tzinfo=timezone.utc)
-        newest = since
+        if ids:
+            params["i_ds"] = list(ids)
+        elif window and not mapper.full_fetch:
+            params["if_modified_since"] = window.replace(tzinfo=timezone.utc)
+        newest = cursor
         seen_ids = set()
+        savepoint = self.env.cr.savepoint() if preview else None
         try:
             for chunk in _ichunks(self.client.iter_all(mapper.entity, **params), IMPORT_CHUNK):
+                if until:
+                    later = [d for d in chunk if (_xero_time(d.get("UpdatedDateUTC")) or until) > until]
+                    self.counts["skip"] += len(later)
+                    chunk = [d for d in chunk if d not in later]
                 self._import_chunk(chunk, mode)
                 for data in chunk:
                     seen_ids.add(data.get(mapper.id_key))
                     stamp = _xero_time(data.get("UpdatedDateUTC"))
                     if stamp and (newest is None or stamp > newest):
                         newest = stamp
-                if self.commit:
+                if self.commit and not preview:
                     self._flush()
                     self.env.cr.commit()
+            if mapper.full_fetch and not ids:
+                self._import_deletions(seen_ids)
         except xc.XeroError as exc:
+            if savepoint:
+                savepoint.close(rollback=True)
             self._end()
             self.log._finish(_("Import stopped: %(error)s", error=exc.message))
             raise
-        if mapper.full_fetch:
-            self._import_deletions(seen_ids)
-        if newest:
+        if savepoint:
+            # nothing is kept: records created in the preview do not exist, their lines say what would be
+            savepoint.close(rollback=True)
+            self.env.invalidate_all()
+            for line in self.pending_lines:
+                if line.get("action") == "create":
+                    line.update(res_id=False, action="would_create",
+                                message=_("Would be created in Odoo from Xero."))
+            self.counts["would_create_odoo"] = self.counts.pop("create", 0)
+            return self._end()
+        if newest and not ids and not until and (not self.mapping.last_import_date
+                                                 or newest > self.mapping.last_import_date):
             self.mapping.last_import_date = newest
         return self._end()
 
     def _import_chunk(self, chunk, mode):
         mapper, id_key = self.mapper, self.mapper.id_key
-        Model = self.env[mapper.model].with_company(self.company).with_context(active_test=False)
+        # what Xero sends back is not pushed back automatically
+        Model = self.env[mapper.model].with_company(self.company).with_context(active_test=False,
+                                                                                xero_importing=True)
         bindings = {b.xero_id: b for b in self._bound(mapper.model, xero_ids=[d.get(id_key) for d in chunk])}
         unbound = [d for d in chunk if d.get(id_key) not in bindings]
         matcher = None

@@ -183,7 +183,7 @@ class TestContactPush(ConnectedXeroCase):
         partners = self.env["res.partner"].create([{"name": f"Bulk Contact {i:03d}"} for i in range(120)])
         partners.xero_allow_sync = True
         seq = self.sandbox.last_seq()
-        partners.action_xero_sync()
+        partners.with_context(xero_sync_now=True).action_xero_sync()  # right away, not queued
         writes = self.api_requests(seq, method="PUT", path="/Contacts$")
         self.assertEqual([len(w["body"]["Contacts"]) for w in writes], [50, 50, 20])
         self.assertEqual(len({w["idempotency_key"] for w in writes}), 3)

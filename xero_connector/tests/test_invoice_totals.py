@@ -40,7 +40,7 @@ class TestInvoiceTotals(AccountingXeroCase):
         moves.action_post()
         moves.xero_allow_sync = True
         seq = self.sandbox.last_seq()
-        moves.action_xero_sync()
+        moves.with_context(xero_sync_now=True).action_xero_sync()
         writes = [r for r in self.api_requests(seq, path="/Invoices$") if r["method"] in ("PUT", "POST")]
         self.assertEqual(len(writes), 4)  # 200 documents, 50 a call
         xero = {d["InvoiceID"]: d for d in self.xero_documents("Invoices")}

@@ -1,1 +1,1 @@
-from . import xero_tenant_picker
+from . import xero_tenant_picker, xero_sync_wizard

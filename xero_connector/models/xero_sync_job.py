@@ -1,0 +1,553 @@
+"""Sync runs in the background, through Odoo's own cron machinery.
+
+A ``xero.sync.job`` says what to run (entities, direction, window, preview, or
+given records); it is queued in the user's transaction and run by the
+"Xero: run queued syncs" cron, which is triggered on commit (so nothing runs
+inside the user's transaction), reports its progress, commits after each
+step, and takes a PostgreSQL advisory lock per connection and entity so that
+several Odoo servers sharing the database never run the same sync twice at
+once: a second runner skips and says so.
+
+``xero.sync.schedule`` rows own ``ir.cron`` records (no home-made scheduler).
+"""
+
+import logging
+import zlib
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..services import xero_client as xc
+from ..services.engine import SyncEngine
+from ..services.mappers import MAPPERS
+
+_logger = logging.getLogger(__name__)
+
+JOB_DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("both", "Both ways")]
+WINDOWS = [("last", "Since the last sync"), ("days", "Modified in the last N days"), ("range", "Date range")]
+# the order entities run in: what others refer to first
+ENTITY_ORDER = ["contact", "product", "invoice", "credit_note", "receipt", "purchase_order", "payment",
+                "allocation"]
+BACKGROUND_THRESHOLD = 20  # "Sync to Xero" on more records than this runs in the background
+
+
+def _lock_key(connection_id, entity):
+    return zlib.crc32(f"xero_connector:{connection_id}:{entity}".encode()) - 2 ** 31
+
+
+class XeroSyncJob(models.Model):
+    _name = "xero.sync.job"
+    _description = "Xero Sync Job"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
+    mapping_ids = fields.Many2many("xero.mapping", string="Entities")
+    direction = fields.Selection(JOB_DIRECTIONS, required=True, default="both")
+    window = fields.Selection(WINDOWS, required=True, default="last")
+    date_from = fields.Datetime("From")
+    date_to = fields.Datetime("To")
+    preview = fields.Boolean("Preview Only")
+    res_model = fields.Char("Records of")
+    res_ids = fields.Json("Record IDs")
+    trigger = fields.Selection([("manual", "Manual run"), ("button", "Sync button"), ("cron", "Schedule"),
+                                ("auto", "Automatic push")], default="manual", required=True)
+    schedule_id = fields.Many2one("xero.sync.schedule", ondelete="set null")
+    state = fields.Selection([("queued", "Queued"), ("running", "Running"), ("done", "Done"),
+                              ("partial", "Done with errors"), ("failed", "Failed")],
+                             default="queued", required=True, index=True)
+    steps_done = fields.Integer()
+    steps_total = fields.Integer()
+    log_ids = fields.One2many("xero.sync.log", "job_id", string="Runs")
+    message = fields.Text("Summary")
+    date_start = fields.Datetime()
+    date_end = fields.Datetime()
+
+    @api.depends("connection_id", "direction", "create_date")
+    def _compute_name(self):
+        directions = dict(JOB_DIRECTIONS)
+        for job in self:
+            job.name = _("Xero sync %(direction)s #%(id)s", direction=directions.get(job.direction, ""),
+                         id=job.id or "")
+
+    # ------------------------------------------------------------------ queueing
+    @api.model
+    def _queue(self, values):
+        job = self.sudo().create(values)
+        self.env.ref("xero_connector.ir_cron_xero_sync_jobs").sudo()._trigger()
+        return job
+
+    @api.model
+    def _cron_run_queued(self, limit=10):
+        """Run queued jobs, one at a time; each job is taken with SKIP LOCKED."""
+        done = 0
+        for _i in range(limit):
+            self.env.cr.execute("""
+                SELECT id FROM xero_sync_job WHERE state = 'queued'
+                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """)
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            job = self.browse(row[0])
+            job.state = "running"
+            job._run()
+            done += 1
+            remaining = self.search_count([("state", "=", "queued")])
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if self._commits():
+                self.env.cr.commit()
+        return done
+
+    def _commits(self):
+        return not getattr(threading_current(), "testing", False)
+
+    # ------------------------------------------------------------------ running
+    def _steps(self):
+        """[(entity, direction)] in dependency order."""
+        self.ensure_one()
+        entities = sorted(self.mapping_ids.mapped("entity"), key=lambda e: ENTITY_ORDER.index(e)
+                          if e in ENTITY_ORDER else 99)
+        if self.res_model and self.res_ids:
+            entities = entities or [self.env[self.res_model]._xero_entity]
+        directions = ["export", "import"] if self.direction == "both" else [self.direction]
+        return [(entity, direction) for direction in directions for entity in entities
+                if direction == "export" or MAPPERS[entity].entity not in ("Allocations",)]
+
+    def _run(self):
+        self.ensure_one()
+        connection = self.connection_id
+        steps = self._steps()
+        self.write({"steps_total": len(steps), "steps_done": 0, "date_start": fields.Datetime.now()})
+        problems, notes = [], []
+        for entity, direction in steps:
+            try:
+                note = self._run_step(connection, entity, direction)
+                if isinstance(note, str):
+                    notes.append(note)
+            except xc.XeroError as exc:
+                problems.append(_("%(entity)s: %(error)s", entity=entity, error=exc.message))
+                if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
+                    break
+            except UserError as exc:
+                problems.append(str(exc))
+            self.steps_done += 1
+            if self._commits():
+                self.env.cr.commit()
+        logs = self.log_ids
+        failed = sum(logs.mapped("count_failed")) + sum(logs.mapped("count_ambiguous"))
+        state = "failed" if problems and not logs else "partial" if problems or failed else "done"
+        summary = "\n".join([log.name + ": " + (log.message or "") for log in logs.sorted("id")] + notes + problems)
+        self.write({"state": state, "message": summary or _("Nothing to do."),
+                    "date_end": fields.Datetime.now()})
+        self._notify_end()
+        return state
+
+    def _run_step(self, connection, entity, direction):
+        """One entity one way, under the (connection, entity) advisory lock."""
+        key = _lock_key(connection.id, entity)
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+        if not self.env.cr.fetchone()[0]:
+            message = _("%(entity)s %(direction)s skipped: another Odoo worker is syncing it right now.",
+                        entity=dict(self.env["xero.sync.log"]._fields["entity"].selection).get(entity, entity),
+                        direction=dict(JOB_DIRECTIONS)[direction])
+            _logger.info(message)
+            return message
+        try:
+            engine = SyncEngine(connection, trigger=self._log_trigger(), commit=self._commits())
+            mapping = self.env["xero.mapping"]._for(connection, entity)
+            if direction == "export":
+                records = self._records_to_push(mapping)
+                if not records:
+                    return None
+                log = engine.push(entity, records, preview=self.preview)
+            else:
+                if MAPPERS[entity].entity in ("Allocations",):
+                    return None
+                since, until = self._window()
+                log = engine.pull(entity, mapping, since=since, until=until, preview=self.preview)
+            (log | self.env["xero.sync.log"].search([("id", ">", log.id), ("job_id", "=", False),
+                                                     ("connection_id", "=", connection.id)])).write(
+                {"job_id": self.id})
+            return log
+        finally:
+            self.env.cr.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    def _log_trigger(self):
+        return {"auto": "button", "button": "button"}.get(self.trigger, self.trigger)
+
+    def _window(self):
+        if self.window == "days" and self.date_from:
+            return self.date_from, None
+        if self.window == "range":
+            return self.date_from, self.date_to
+        return None, None
+
+    def _records_to_push(self, mapping):
+        Model = self.env[mapping.model_name]
+        if self.res_model == mapping.model_name and self.res_ids:
+            records = Model.browse(self.res_ids).exists()
+            return records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+        records = mapping._selected_records()
+        since, until = self._window()
+        if since or until:
+            domain = [("id", "in", records.ids)]
+            if since:
+                domain.append(("write_date", ">=", since))
+            if until:
+                domain.append(("write_date", "<=", until))
+            return Model.with_context(active_test=False).search(domain)
+        if self.window == "last":
+            # since the last sync: what changed, never went, or failed
+            Binding = self.env["xero.binding"].sudo()
+            done = Binding.search([("connection_id", "=", self.connection_id.id), ("res_model", "=", Model._name),
+                                   ("res_id", "in", records.ids), ("state", "=", "synced"),
+                                   ("need_sync", "=", False)])
+            synced = set(done.mapped("res_id"))
+            return records.filtered(lambda r: r.id not in synced)
+        return records
+
+    # ------------------------------------------------------------------ telling people
+    def _notify_end(self):
+        self.ensure_one()
+        failed = self.state in ("partial", "failed")
+        if self.trigger in ("manual", "button") or self.user_id:
+            self.env["bus.bus"]._sendone(self.user_id.partner_id, "simple_notification", {
+                "type": "danger" if failed else "success",
+                "title": _("Xero sync finished") if not failed else _("Xero sync finished with problems"),
+                "message": (self.message or "")[:500],
+                "sticky": failed,
+            })
+        schedule = self.schedule_id
+        notify = schedule.notify if schedule else ("failures" if failed else "never")
+        if failed or notify == "always":
+            self.connection_id._notify_sync_result(self, email=schedule.notify_email if schedule else False,
+                                                   send=notify == "always" or failed)
+
+    def action_open_logs(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.log", "name": self.name,
+                "view_mode": "list,form", "domain": [("job_id", "=", self.id)]}
+
+
+def threading_current():
+    import threading
+    return threading.current_thread()
+
+
+class XeroSyncLogJob(models.Model):
+    _inherit = "xero.sync.log"
+
+    job_id = fields.Many2one("xero.sync.job", ondelete="set null", index=True)
+
+    @api.autovacuum
+    def _gc_old_logs(self):
+        """Old runs go after the configured number of days (Settings › Xero)."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param("xero_connector.log_retention_days", 90) or 0)
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.sudo().search([("date_start", "<", limit), ("state", "!=", "running")]).unlink()
+
+    def action_retry(self):
+        """Run the failed records of these runs again."""
+        return self.failed_line_ids.action_retry()
+
+
+class XeroSyncLogLineRetry(models.Model):
+    _inherit = "xero.sync.log.line"
+
+    def action_retry(self):
+        logs = self.env["xero.sync.log"]
+        lines = self.filtered(lambda l: l.state in ("error", "warning") and l.log_id)
+        by_run = {}
+        for line in lines:
+            by_run.setdefault((line.log_id.connection_id, line.log_id.entity, line.log_id.direction), []).append(line)
+        for (connection, entity, direction), group in by_run.items():
+            engine = SyncEngine(connection, trigger="manual")
+            if direction == "export":
+                records = self.env[MAPPERS[entity].model].browse([l.res_id for l in group if l.res_id]).exists()
+                if records:
+                    logs |= engine.push(entity, records)
+            elif direction == "import":
+                ids = [l.xero_id for l in group if l.xero_id]
+                if ids:
+                    logs |= engine.pull(entity, ids=ids)
+        if not logs:
+            raise UserError(_("Nothing to retry."))
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.log", "name": _("Retry"),
+                "view_mode": "list,form", "domain": [("id", "in", logs.ids)]}
+
+
+class XeroSyncSchedule(models.Model):
+    _name = "xero.sync.schedule"
+    _description = "Xero Sync Schedule"
+    _order = "connection_id, id"
+
+    name = fields.Char(required=True, default=lambda self: _("Scheduled Xero sync"))
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    active = fields.Boolean(default=True)
+    mode = fields.Selection([("times", "At set times each day"), ("interval", "Every N minutes")],
+                            required=True, default="times")
+    times = fields.Char("Times", default="00:00, 08:00, 12:00, 16:00",
+                        help="Comma-separated hours (HH:MM) in the company's time zone.")
+    interval_minutes = fields.Integer("Every (minutes)", default=60)
+    mapping_ids = fields.Many2many("xero.mapping", string="Entities", required=True)
+    direction = fields.Selection(JOB_DIRECTIONS, required=True, default="both")
+    start_from = fields.Selection([("last", "The last sync"), ("first", "The first scheduled run")],
+                                  required=True, default="last")
+    first_run = fields.Datetime(readonly=True)
+    notify = fields.Selection([("never", "Never"), ("failures", "On failures"), ("always", "After every run")],
+                              required=True, default="failures")
+    notify_email = fields.Char("Notify E-mail", help="Also e-mailed to this address (besides the followers).")
+    cron_ids = fields.One2many("ir.cron", "xero_schedule_id", string="Scheduled Actions",
+                               context={"active_test": False})
+    job_ids = fields.One2many("xero.sync.job", "schedule_id")
+
+    @api.constrains("times", "mode", "interval_minutes")
+    def _check_times(self):
+        for schedule in self:
+            if schedule.mode == "times":
+                times = schedule._parsed_times()
+                if not 1 <= len(times) <= 24:
+                    raise ValidationError(_("Give between 1 and 24 times a day, e.g. 00:00, 08:00, 12:00, 16:00."))
+            elif schedule.interval_minutes < 5:
+                raise ValidationError(_("Run at most every 5 minutes (Xero allows 60 calls a minute)."))
+
+    def _parsed_times(self):
+        result = []
+        for part in (self.times or "").replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                hour, minute = (int(x) for x in part.split(":")) if ":" in part else (int(part), 0)
+                result.append(time(hour, minute))
+            except ValueError as exc:
+                raise ValidationError(_("'%(value)s' is not a time (HH:MM).", value=part)) from exc
+        return sorted(set(result))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        schedules = super().create(vals_list)
+        schedules._sync_crons()
+        return schedules
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"times", "mode", "interval_minutes", "active", "name", "connection_id"} & set(vals):
+            self._sync_crons()
+        return result
+
+    def unlink(self):
+        self.cron_ids.unlink()
+        return super().unlink()
+
+    def _sync_crons(self):
+        """Create, update or remove this schedule's ir.cron records."""
+        Cron = self.env["ir.cron"].sudo().with_context(active_test=False)
+        model = self.env["ir.model"]._get("xero.sync.schedule")
+        for schedule in self:
+            tz = pytz.timezone(schedule.company_id.partner_id.tz or self.env.user.tz or "UTC")
+            if schedule.mode == "interval":
+                specs = [(schedule.interval_minutes, "minutes", fields.Datetime.now())]
+            else:
+                specs = [(1, "days", schedule._next_utc(t, tz)) for t in schedule._parsed_times()]
+            crons = schedule.cron_ids
+            for index, (number, unit, nextcall) in enumerate(specs):
+                values = {
+                    "name": f"Xero: {schedule.name} ({schedule.connection_id.name})"
+                            + (f" {schedule._parsed_times()[index].strftime('%H:%M')}" if unit == "days" else ""),
+                    "model_id": model.id, "state": "code", "code": f"model._run_schedule({schedule.id})",
+                    "interval_number": number, "interval_type": unit, "nextcall": nextcall,
+                    "active": schedule.active, "xero_schedule_id": schedule.id,
+                    "user_id": self.env.ref("base.user_root").id,
+                }
+                if index < len(crons):
+                    crons[index].write(values)
+                else:
+                    Cron.create(values)
+            crons[len(specs):].unlink()
+
+    @staticmethod
+    def _next_utc(at, tz):
+        now_local = datetime.now(pytz.utc).astimezone(tz)
+        candidate = tz.localize(datetime.combine(now_local.date(), at))
+        if candidate <= now_local:
+            candidate = tz.localize(datetime.combine(now_local.date() + timedelta(days=1), at))
+        return candidate.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _run_schedule(self, schedule_id):
+        schedule = self.browse(schedule_id).exists()
+        if not schedule or not schedule.active or schedule.connection_id.state != "connected":
+            return False
+        now = fields.Datetime.now()
+        if not schedule.first_run:
+            schedule.first_run = now
+        values = {"connection_id": schedule.connection_id.id, "mapping_ids": [(6, 0, schedule.mapping_ids.ids)],
+                  "direction": schedule.direction, "trigger": "cron", "schedule_id": schedule.id,
+                  "user_id": self.env.ref("base.user_root").id}
+        if schedule.start_from == "first":
+            values.update(window="range", date_from=schedule.first_run)
+        job = self.env["xero.sync.job"].sudo().create(values)
+        job.state = "running"
+        return job._run()
+
+    def action_run_now(self):
+        self.ensure_one()
+        self._run_schedule(self.id)
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.job", "view_mode": "list,form",
+                "domain": [("schedule_id", "=", self.id)], "name": self.name}
+
+
+class IrCron(models.Model):
+    _inherit = "ir.cron"
+
+    xero_schedule_id = fields.Many2one("xero.sync.schedule", ondelete="cascade", index=True)
+
+
+class XeroConnectionJobs(models.Model):
+    _inherit = "xero.connection"
+
+    schedule_ids = fields.One2many("xero.sync.schedule", "connection_id", string="Schedules",
+                                   context={"active_test": False})
+    job_ids = fields.One2many("xero.sync.job", "connection_id", string="Sync Jobs")
+    failures_24h = fields.Integer("Failures (24 h)", compute="_compute_health")
+    records_waiting = fields.Integer("Waiting to Sync", compute="_compute_health")
+    last_run = fields.Datetime("Last Run", compute="_compute_health")
+    api_minute_left = fields.Integer("API Calls Left (minute)", compute="_compute_health")
+    api_day_left = fields.Integer("API Calls Left (day)", compute="_compute_health")
+
+    def _compute_health(self):
+        since = fields.Datetime.now() - timedelta(hours=24)
+        Log = self.env["xero.sync.log"].sudo()
+        for connection in self:
+            logs = Log.search([("connection_id", "=", connection.id), ("date_start", ">=", since)])
+            last = Log.search([("connection_id", "=", connection.id), ("api_calls", ">", 0)], limit=1)
+            connection.failures_24h = sum(logs.mapped("count_failed"))
+            connection.records_waiting = self.env["xero.binding"].sudo().search_count([
+                ("connection_id", "=", connection.id), "|", ("need_sync", "=", True),
+                ("state", "in", ("pending", "error"))])
+            connection.last_run = last.date_start or False
+            connection.api_minute_left = last.limit_minute_remaining
+            connection.api_day_left = last.limit_day_remaining
+
+    def _notify_sync_result(self, job, email=False, send=True):
+        """Tell the connection's people how a run went: a note, an activity on failures, an e-mail."""
+        self.ensure_one()
+        failed = job.state in ("partial", "failed")
+        body = _("%(job)s: %(state)s.\n%(summary)s", job=job.name,
+                 state=dict(job._fields["state"].selection)[job.state], summary=job.message or "")
+        self.message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
+        user = self.responsible_user_id or self.connected_by_id
+        if failed and user:
+            self.activity_schedule("mail.mail_activity_data_warning", user_id=user.id,
+                                   summary=_("Xero sync problems"), note=body)
+        if send:
+            template = self.env.ref("xero_connector.mail_template_sync_report", raise_if_not_found=False)
+            if template:
+                recipients = [email] if email else []
+                recipients += [p.email for p in self.message_partner_ids if p.email]
+                if user and user.email:
+                    recipients.append(user.email)
+                if recipients:
+                    template.sudo().send_mail(job.id, force_send=False,
+                                              email_values={"email_to": ",".join(sorted(set(recipients)))})
+
+    def action_open_sync_wizard(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "xero.sync.wizard", "view_mode": "form",
+                "target": "new", "name": _("Sync with Xero"), "context": {"default_connection_id": self.id}}
+
+    def action_reset_sync(self):
+        """Forget every link, cursor, log and queued run of this connection; keep Odoo's business data."""
+        self.ensure_one()
+        self.env["xero.binding"].sudo().search([("connection_id", "=", self.id)]).unlink()
+        self.env["xero.sync.job"].sudo().search([("connection_id", "=", self.id)]).unlink()
+        self.env["xero.sync.log"].sudo().search([("connection_id", "=", self.id)]).unlink()
+        self.env["xero.mapping"].sudo().search([("connection_id", "=", self.id)]).write({"last_import_date": False})
+        if "xero.webhook.event" in self.env:
+            self.env["xero.webhook.event"].sudo().search([("connection_id", "=", self.id)]).unlink()
+        self.sudo().xero_account_ids.unlink()
+        self.sudo().xero_tax_rate_ids.unlink()
+        self.sudo().branding_theme_ids.unlink()
+        self.message_post(body=_("Synchronisation reset by %(user)s: links, cursors and logs cleared.",
+                                 user=self.env.user.name), message_type="notification")
+        if self.state == "connected":
+            return self.action_import_accounting_setup()
+        return True
+
+
+class XeroSyncMixinBackground(models.AbstractModel):
+    _inherit = "xero.sync.mixin"
+
+    def action_xero_sync(self):
+        """Many records go in the background (a queued job); a handful right away."""
+        if len(self) <= BACKGROUND_THRESHOLD or self.env.context.get("xero_sync_now"):
+            return super().action_xero_sync()
+        connection = self.env["xero.connection"]._for_company()
+        jobs = self.env["xero.sync.job"]
+        for entity, records in self._xero_entity_groups():
+            mapping = self.env["xero.mapping"]._for(connection, entity)
+            jobs |= jobs._queue({"connection_id": connection.id, "mapping_ids": [(6, 0, mapping.ids)],
+                                 "direction": "export", "trigger": "button", "res_model": records._name,
+                                 "res_ids": records.ids})
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "info", "title": _("Sync to Xero"),
+            "message": _("%(count)s records are being sent to Xero in the background; you will be told when "
+                         "it is done.", count=len(self)),
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+
+    # -- automatic push: queued in the user's transaction, run by the cron after commit ---------
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._xero_auto_push()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self._xero_entity and set(vals) & self._xero_tracked_fields() and not self.env.context.get("xero_importing"):
+            self._xero_auto_push()
+        return result
+
+    def _xero_auto_push(self):
+        if not self or not self._xero_entity or self.env.context.get("xero_importing"):
+            return
+        connection = self.env["xero.connection"]._for_company(raise_if_missing=False)
+        if not connection or connection.state != "connected":
+            return
+        Job = self.env["xero.sync.job"].sudo()
+        for entity, records in self._xero_entity_groups():
+            mapping = self.env["xero.mapping"].sudo().search([("connection_id", "=", connection.id),
+                                                              ("entity", "=", entity), ("auto_push", "=", True)])
+            if not mapping:
+                continue
+            wanted = records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+            if not wanted:
+                continue
+            queued = Job.search([("connection_id", "=", connection.id), ("state", "=", "queued"),
+                                 ("trigger", "=", "auto"), ("res_model", "=", records._name),
+                                 ("mapping_ids", "in", mapping.ids)], limit=1)
+            if queued:
+                queued.res_ids = sorted(set(queued.res_ids or []) | set(wanted.ids))
+            else:
+                Job._queue({"connection_id": connection.id, "mapping_ids": [(6, 0, mapping.ids)],
+                            "direction": "export", "trigger": "auto", "res_model": records._name,
+                            "res_ids": wanted.ids, "user_id": self.env.user.id})
+
+
+class XeroMappingAuto(models.Model):
+    _inherit = "xero.mapping"
+
+    auto_push = fields.Boolean(
+        "Send Automatically",
+        help="Records are sent to Xero in the background when they are created, changed or posted "
+             "(after the change is saved, never inside it).")
