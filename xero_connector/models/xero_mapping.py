@@ -113,6 +113,11 @@ class XeroMapping(models.Model):
                 raise ValidationError(_("The extra filter of %(entity)s is not a valid Odoo domain: %(error)s",
                                         entity=mapping._entity_label(), error=exc)) from exc
 
+    @api.depends("entity")
+    def _compute_display_name(self):
+        for mapping in self:
+            mapping.display_name = mapping._entity_label()
+
     def _entity_label(self):
         return dict(ENTITIES).get(self.entity, self.entity)
 

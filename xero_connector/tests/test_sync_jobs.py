@@ -193,3 +193,24 @@ class TestSyncJobs(ConnectedXeroCase):
         self.env["ir.config_parameter"].set_param("xero_connector.log_retention_days", 90)
         self.env["xero.sync.log"]._gc_old_logs()
         self.assertFalse(log.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestSyncTours(ConnectedXeroCase):
+
+    def test_sync_wizard_tour(self):
+        partner = self.make_partner("Wizard Tour Co", is_company=True)
+        self.env["xero.mapping"]._ensure_all(self.connection)
+        self.start_tour(f"/odoo/action-xero_connector.action_xero_connection/{self.connection.id}",
+                        "xero_connector_sync_wizard", login="admin")
+        job = self.env["xero.sync.job"].search([], limit=1)
+        self.assertEqual((job.direction, job.preview, job.mapping_ids.mapped("entity")), ("export", True, ["contact"]))
+        seq = self.sandbox.last_seq()
+        self.env["xero.sync.job"]._cron_run_queued()
+        self.assertEqual(job.state, "done")
+        self.assertFalse([r for r in self.api_requests(seq) if r["method"] in ("PUT", "POST")])
+        self.assertIn(partner.display_name, job.log_ids.line_ids.mapped("record_name"))
+
+    def test_settings_tour(self):
+        self.start_tour("/odoo/settings#xero_connector", "xero_connector_settings", login="admin")
+        self.assertEqual(self.env["ir.config_parameter"].get_param("xero_connector.log_retention_days"), "30")

@@ -17,6 +17,9 @@ class XeroSyncWizard(models.TransientModel):
         default=lambda self: self.env["xero.connection"]._for_company(raise_if_missing=False))
     mapping_ids = fields.Many2many(
         "xero.mapping", string="Entities", domain="[('connection_id', '=', connection_id)]",
+        default=lambda self: self._default_mappings(self.env["xero.connection"].browse(
+            self.env.context.get("default_connection_id")) or
+            self.env["xero.connection"]._for_company(raise_if_missing=False)),
         help="Contacts, products, invoices, payments...: what to sync.")
     direction = fields.Selection(JOB_DIRECTIONS, required=True, default="both")
     window = fields.Selection(WINDOWS, required=True, default="last")
@@ -27,12 +30,17 @@ class XeroSyncWizard(models.TransientModel):
         "Preview Only", help="A dry run: counts and the list of what would be created, updated or skipped on "
                              "each side. Nothing is written in Odoo or in Xero.")
 
+    @api.model
+    def _default_mappings(self, connection):
+        if not connection:
+            return self.env["xero.mapping"]
+        mappings = self.env["xero.mapping"]._ensure_all(connection)
+        return mappings.filtered(lambda m: m.entity in ("contact", "product", "invoice", "credit_note", "payment"))
+
     @api.onchange("connection_id")
     def _onchange_connection_id(self):
-        if self.connection_id:
-            mappings = self.env["xero.mapping"]._ensure_all(self.connection_id)
-            self.mapping_ids = mappings.filtered(lambda m: m.entity in ("contact", "product", "invoice",
-                                                                        "credit_note", "payment"))
+        if self.connection_id and self.mapping_ids.connection_id != self.connection_id:
+            self.mapping_ids = self._default_mappings(self.connection_id)
 
     def action_run(self):
         self.ensure_one()
