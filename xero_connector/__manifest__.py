@@ -6,7 +6,7 @@
     "category": "Accounting/Accounting",
     "author": "xero_connector contributors",
     "license": "LGPL-3",
-    "depends": ["base_setup", "mail", "contacts", "product", "account"],
+    "depends": ["base_setup", "mail", "contacts", "product", "account", "purchase"],
     "external_dependencies": {"python": ["xero-python"]},
     "data": [
         "security/xero_security.xml",
@@ -22,6 +22,7 @@
         "views/res_partner_views.xml",
         "views/product_views.xml",
         "views/account_move_views.xml",
+        "views/purchase_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/xero_tenant_picker_views.xml",
         "views/xero_menus.xml",

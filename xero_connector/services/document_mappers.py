@@ -115,8 +115,8 @@ class DocumentMapper(Mapper):
             return {"Status": "DRAFT"}
         return {"Status": posted_status}
 
-    def _line_amount_types(self, move):
-        taxes = move.invoice_line_ids.tax_ids
+    def _line_amount_types(self, move, taxes=None):
+        taxes = move.invoice_line_ids.tax_ids if taxes is None else taxes
         if not taxes:
             return "NoTax"
         included = set(taxes.mapped("price_include"))
@@ -170,9 +170,9 @@ class DocumentMapper(Mapper):
                 values["ItemCode"] = product.default_code.strip()
         return values
 
-    def _tax_type(self, move, line):
-        taxes = line.tax_ids.flatten_taxes_hierarchy() if hasattr(line.tax_ids, "flatten_taxes_hierarchy") \
-            else line.tax_ids
+    def _tax_type(self, move, line, taxes=None):
+        taxes = line.tax_ids if taxes is None else taxes
+        taxes = taxes.flatten_taxes_hierarchy() if hasattr(taxes, "flatten_taxes_hierarchy") else taxes
         if len(taxes) > 1:
             raise MappingError(_(
                 "Line '%(line)s' has %(count)s taxes (%(taxes)s); Xero takes one tax rate per line. Map a "
@@ -726,3 +726,5 @@ class ReceiptMapper(DocumentMapper):
 MAPPERS["payment"] = PaymentMapper
 MAPPERS["allocation"] = AllocationMapper
 MAPPERS["receipt"] = ReceiptMapper
+
+from . import purchase_mapper  # noqa: E402,F401  (registers the purchase order mapper)
