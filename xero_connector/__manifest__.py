@@ -26,6 +26,7 @@
         "views/res_config_settings_views.xml",
         "wizards/xero_tenant_picker_views.xml",
         "views/xero_menus.xml",
+        "views/xero_webhook_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

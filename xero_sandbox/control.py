@@ -12,7 +12,7 @@ import uuid
 from dataclasses import asdict
 from urllib.parse import unquote, urlsplit
 
-from . import wire
+from . import wire, webhooks
 from .faults import FaultError
 from .oauth import ACCOUNTING_SCOPES
 from .resources import COLLECTIONS
@@ -68,6 +68,11 @@ class Control:
             ("POST", r"tokens/expire", self.expire_tokens),
             ("POST", r"tokens/revoke", self.revoke_tokens),
             ("DELETE", r"idempotency", self.clear_idempotency),
+            ("GET", r"webhooks", self.list_webhooks),
+            ("POST", r"webhooks", self.add_webhook),
+            ("DELETE", r"webhooks", self.clear_webhooks),
+            ("POST", r"webhooks/deliver", self.deliver_webhooks),
+            ("POST", r"webhooks/intent", self.webhook_intent),
         ]
 
     def handle(self, req):
@@ -103,7 +108,42 @@ class Control:
             self.app.faults.clear()
             self.app.idempotency.reset()
             self.app.log.clear()
+            webhooks.reset(self.state)
         return {"ok": True}
+
+    # ------------------------------------------------------------ webhooks
+    def list_webhooks(self, req):
+        with self.state.lock:
+            hub = webhooks.hub(self.state)
+            return {"subscriptions": [dict(s, key="***") for s in hub["subscriptions"]],
+                    "queued": len(hub["queue"])}
+
+    def add_webhook(self, req):
+        body = self._json(req)
+        if not body.get("url") or not body.get("key"):
+            raise ControlError("a webhook subscription needs 'url' and 'key'")
+        tenant_id = body.get("tenant_id")
+        if tenant_id and tenant_id not in self.state.orgs:
+            raise ControlError(f"no organisation {tenant_id}", 404)
+        with self.state.lock:
+            webhooks.hub(self.state)["subscriptions"].append(
+                {"url": body["url"], "key": body["key"], "tenant_id": tenant_id})
+        return {"ok": True}
+
+    def clear_webhooks(self, req):
+        with self.state.lock:
+            webhooks.reset(self.state)
+        return {"ok": True}
+
+    def deliver_webhooks(self, req):
+        body = self._json(req)
+        return {"deliveries": webhooks.deliver(self.state, self.state.lock, bool(body.get("bad_signature")))}
+
+    def webhook_intent(self, req):
+        body = self._json(req)
+        if not body.get("url") or not body.get("key"):
+            raise ControlError("the intent check needs 'url' and 'key'")
+        return webhooks.intent(body["url"], body["key"])
 
     def clear_idempotency(self, req):
         """Forget every remembered Idempotency-Key (tests that roll their client state back)."""

@@ -79,6 +79,18 @@ class SandboxControl:
     def clear_idempotency(self):
         return self.call("DELETE", "idempotency")
 
+    def webhook_subscribe(self, url, key, tenant_id=None):
+        return self.call("POST", "webhooks", json={"url": url, "key": key, "tenant_id": tenant_id})
+
+    def webhook_deliver(self, bad_signature=False):
+        return self.call("POST", "webhooks/deliver", json={"bad_signature": bad_signature})["deliveries"]
+
+    def webhook_intent(self, url, key):
+        return self.call("POST", "webhooks/intent", json={"url": url, "key": key})
+
+    def webhooks_clear(self):
+        return self.call("DELETE", "webhooks")
+
     def limits(self, **values):
         return self.call("POST", "limits", json=values)
 

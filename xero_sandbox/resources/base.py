@@ -18,7 +18,7 @@ import math
 import re
 import uuid
 
-from .. import wire
+from .. import webhooks, wire
 from ..where import QueryError, compile_order, compile_where, sort_records
 
 MAX_PAGE_SIZE = 1000
@@ -307,6 +307,7 @@ class Collection:
         candidate.setdefault(self.id_field, str(uuid.uuid4()))
         candidate["UpdatedDateUTC"] = wire.ms_date(ctx.now)
         store[candidate[self.id_field]] = candidate
+        webhooks.record(ctx, self.plural, candidate[self.id_field], created=existing is None)
         return self.render(candidate, ctx=ctx), True
 
     # ------------------------------------------------------------ seeding

@@ -25,7 +25,7 @@ import uuid
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .. import wire
+from .. import webhooks, wire
 from .accounts import NOT_FOR_LINES, find_account
 from .base import Collection
 from .branding import default_theme, find_theme
@@ -488,6 +488,7 @@ class Document(Collection):
         # Accepted: side effects happen only now.
         if new_contact is not None:
             contact = Contacts().seed(ctx, new_contact)
+            webhooks.record(ctx, "Contacts", contact["ContactID"], created=True)
         if contact is not None:
             candidate["Contact"] = contact_ref(contact)
         self.assign_number(ctx, candidate)

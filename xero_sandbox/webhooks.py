@@ -1,0 +1,115 @@
+"""Xero webhooks, as the sandbox sends them.
+
+Subscriptions (URL + webhook key, optionally for one tenant) are set through
+the control API.  Every CREATE/UPDATE of a Contact, Invoice or CreditNote made
+through the API queues a thin event; ``deliver`` sends the queue, one signed
+payload per subscription (``x-xero-signature`` = base64(HMAC-SHA256(raw body,
+key))), and ``intent`` runs Xero's intent-to-receive check: one correctly
+signed empty payload (expects 200) and one wrongly signed (expects 401).
+Delivery is explicit so that tests are deterministic.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+
+from . import wire
+
+CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE", "CreditNotes": "CREDITNOTE"}
+TIMEOUT = 5  # Xero gives an endpoint 5 seconds
+
+
+def hub(state):
+    """The webhook subscriptions and queue of a sandbox (kept beside its state, not persisted)."""
+    found = getattr(state, "_webhooks", None)
+    if found is None:
+        found = state._webhooks = {"subscriptions": [], "queue": [], "sequence": 0}
+    return found
+
+
+def reset(state):
+    state._webhooks = None
+
+
+def record(ctx, plural, record_id, created):
+    """Queue the event of a stored change (called with the state lock held)."""
+    category = CATEGORIES.get(plural)
+    if not category:
+        return
+    webhooks = hub(ctx.state)
+    if not any(s["tenant_id"] in (None, ctx.tenant_id) for s in webhooks["subscriptions"]):
+        return
+    webhooks["sequence"] += 1
+    webhooks["queue"].append({
+        "resourceUrl": f"https://api.xero.com/api.xro/2.0/{plural}/{record_id}",
+        "resourceId": record_id,
+        "eventDateUtc": wire.iso(ctx.now).replace("+00:00", ""),
+        "eventType": "CREATE" if created else "UPDATE",
+        "eventCategory": category,
+        "tenantId": ctx.tenant_id,
+        "tenantType": "ORGANISATION",
+        "_sequence": webhooks["sequence"],
+    })
+
+
+def sign(body, key):
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def post(url, body, signature):
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", "x-xero-signature": signature, "User-Agent": "Xero Webhooks (sandbox)"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def take(state):
+    """The payloads to send now, per subscription; the queue is emptied."""
+    webhooks = hub(state)
+    queue, webhooks["queue"] = webhooks["queue"], []
+    out = []
+    for sub in webhooks["subscriptions"]:
+        events = [e for e in queue if sub["tenant_id"] in (None, e["tenantId"])]
+        if not events:
+            continue
+        payload = {
+            "events": [{k: v for k, v in e.items() if not k.startswith("_")} for e in events],
+            "firstEventSequence": events[0]["_sequence"], "lastEventSequence": events[-1]["_sequence"],
+            "entropy": secrets.token_hex(10).upper(),
+        }
+        out.append((sub, payload))
+    return out
+
+
+def deliver(state, lock, bad_signature=False):
+    """Send the queued events (outside the state lock); returns what was sent and the answers."""
+    with lock:
+        batches = take(state)
+    results = []
+    for sub, payload in batches:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        key = sub["key"] if not bad_signature else sub["key"] + "-wrong"
+        status = post(sub["url"], body, sign(body, key))
+        results.append({"url": sub["url"], "status": status, "events": len(payload["events"]),
+                        "signature_valid": not bad_signature})
+    return results
+
+
+def intent(url, key):
+    """Xero's intent-to-receive check: 200 for the good signature, 401 for the bad one."""
+    results = {}
+    for name, signing_key in (("valid", key), ("invalid", key + "-not-the-key")):
+        body = json.dumps({"events": [], "firstEventSequence": 0, "lastEventSequence": 0,
+                           "entropy": secrets.token_hex(10).upper()}, separators=(",", ":")).encode()
+        results[name] = post(url, body, sign(body, signing_key))
+    results["passed"] = results["valid"] == 200 and results["invalid"] == 401
+    return results
