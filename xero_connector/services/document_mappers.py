@@ -190,6 +190,22 @@ class DocumentMapper(Mapper):
             raise MappingError(problem)
         return rate.tax_type
 
+    def _numbers(self, move, sales_type):
+        """Number, reference and branding theme: Odoo's number on sales documents, the vendor's
+        reference as the number of purchase documents (Xero keeps references for sales only)."""
+        values = {}
+        if move.move_type == sales_type:
+            if move.name and move.name != "/":
+                values[self.number_key] = move.name
+            values["Reference"] = move.ref or (move.payment_reference if move.payment_reference != move.name
+                                               else None)
+            theme = move.xero_branding_theme_id or self.connection.branding_theme_id
+            if theme:
+                values["BrandingThemeID"] = theme.xero_id
+        else:
+            values[self.number_key] = move.ref or (move.name if move.name != "/" else None)
+        return values
+
     def finalize(self, payload, move):
         if payload.get("Status") in ("VOIDED", "DELETED"):
             # voiding or deleting changes nothing else
@@ -437,18 +453,7 @@ class InvoiceMapper(DocumentImport, DocumentMapper):
 
     @mapping("name", "ref", "payment_reference", "move_type", "invoice_date_due")
     def numbers(self, move):
-        values = {"DueDate": _d(move.invoice_date_due or move.invoice_date)}
-        if move.move_type == "out_invoice":
-            if move.name and move.name != "/":
-                values["InvoiceNumber"] = move.name
-            values["Reference"] = move.ref or (move.payment_reference if move.payment_reference != move.name
-                                               else None)
-            theme = move.xero_branding_theme_id or self.connection.branding_theme_id
-            if theme:
-                values["BrandingThemeID"] = theme.xero_id
-        else:
-            values["InvoiceNumber"] = move.ref or (move.name if move.name != "/" else None)
-        return values
+        return dict(self._numbers(move, "out_invoice"), DueDate=_d(move.invoice_date_due or move.invoice_date))
 
 
 class CreditNoteMapper(DocumentImport, DocumentMapper):
@@ -457,19 +462,9 @@ class CreditNoteMapper(DocumentImport, DocumentMapper):
     number_key = "CreditNoteNumber"
     move_types = ("out_refund", "in_refund")
 
-    @mapping("name", "ref", "move_type")
+    @mapping("name", "ref", "payment_reference", "move_type")
     def numbers(self, move):
-        values = {}
-        if move.move_type == "out_refund":
-            if move.name and move.name != "/":
-                values["CreditNoteNumber"] = move.name
-            values["Reference"] = move.ref or None
-            theme = move.xero_branding_theme_id or self.connection.branding_theme_id
-            if theme:
-                values["BrandingThemeID"] = theme.xero_id
-        else:
-            values["CreditNoteNumber"] = move.ref or (move.name if move.name != "/" else None)
-        return values
+        return self._numbers(move, "out_refund")
 
 
 MAPPERS.update({"invoice": InvoiceMapper, "credit_note": CreditNoteMapper})

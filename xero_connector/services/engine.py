@@ -226,8 +226,7 @@ class SyncEngine:
                 binding.need_sync = False
                 continue
             try:
-                payload = mapper.to_xero(record, lines, binding)
-                self.client.validate(mapper.entity, payload)
+                payload = self._payload(record, lines, binding)
             except SkipRecord as exc:
                 self._line(record, binding, "skip", str(exc))
                 continue
@@ -293,6 +292,12 @@ class SyncEngine:
                 "message": _("Deleted in Xero: the payment was removed in Odoo.")})
             binding.unlink()
 
+    def _payload(self, record, lines, binding):
+        """Xero's dict for ``record``, checked against the SDK's model (raises MappingError & co)."""
+        payload = self.mapper.to_xero(record, lines, binding)
+        self.client.validate(self.mapper.entity, payload)
+        return payload
+
     def _preview_push(self, records):
         """What a push of ``records`` would do, without writing anything anywhere."""
         mapper, lines = self.mapper, self.mapping._lines("to_xero")
@@ -300,8 +305,7 @@ class SyncEngine:
         for record in records:
             binding = bindings.get(record.id)
             try:
-                payload = mapper.to_xero(record, lines, binding)
-                self.client.validate(mapper.entity, payload)
+                payload = self._payload(record, lines, binding)
             except SkipRecord as exc:
                 self._line(record, binding, "skip", str(exc))
                 continue

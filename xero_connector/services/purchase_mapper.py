@@ -108,19 +108,6 @@ class PurchaseOrderMapper(DocumentMapper):
             values["ItemCode"] = product.default_code.strip()
         return values
 
-    def check_result(self, order, result):
-        total, tax = result.get("Total"), result.get("TotalTax")
-        if total is None:
-            return None
-        digits = order.currency_id.decimal_places
-        if round(total - order.amount_total, digits) or round((tax or 0.0) - order.amount_tax, digits):
-            return _("Rounding difference: Odoo's total is %(odoo_total)s (tax %(odoo_tax)s), Xero's is "
-                     "%(xero_total)s (tax %(xero_tax)s), in %(currency)s.",
-                     odoo_total=f"{order.amount_total:.{digits}f}", odoo_tax=f"{order.amount_tax:.{digits}f}",
-                     xero_total=f"{total:.{digits}f}", xero_tax=f"{(tax or 0.0):.{digits}f}",
-                     currency=order.currency_id.name)
-        return None
-
     def locked_status(self, data):
         if data.get("Status") == "BILLED":
             return _("Billed in Xero: Xero no longer accepts changes to it.")
