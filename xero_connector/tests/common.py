@@ -65,6 +65,9 @@ class XeroCase(HttpCase):
         # Odoo rolls each test back; the sandbox must forget what a test wrote too.
         super().setUp()
         self.sandbox.clear_faults()
+        # Xero's budget is per tenant and minute; each test starts with a full one (the limits stay
+        # Xero's: a test that makes more than 60 calls a minute is throttled like a real client).
+        self.sandbox.limits()
         # Odoo rolls back the push counters that idempotency keys derive from;
         # the sandbox must forget the keys, or a later test's push is a replay.
         self.sandbox.clear_idempotency()

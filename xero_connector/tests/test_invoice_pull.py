@@ -141,3 +141,16 @@ class TestInvoicePull(AccountingXeroCase):
         self.pull("payment")
         self.assertEqual(move.payment_state, "not_paid")
         self.assertEqual(odoo_payment.state, "canceled")
+
+    def test_credit_note_from_xero(self):
+        [note] = self.xero_write("CreditNotes", [{
+            "Type": "ACCRECCREDIT", "Contact": {"Name": "Xero Born Ltd"}, "Date": xc.xero_date("2026-11-06"),
+            "Status": "AUTHORISED", "Reference": "RMA-5",
+            "LineItems": [{"Description": "Returned lamp", "Quantity": 1, "UnitAmount": 40.0, "AccountCode": "200",
+                           "TaxType": "OUTPUT"}]}])
+        log = self.pull("credit_note")
+        self.assertEqual(log.count_created, 1, log.line_ids.mapped("message"))
+        move = self.move_of(note["CreditNoteID"])
+        self.assertEqual((move.move_type, move.state, move.ref), ("out_refund", "posted", "RMA-5"))
+        self.assertAlmostEqual(move.amount_total, note["Total"], places=2)
+        self.assertEqual(move.xero_number, note["CreditNoteNumber"])

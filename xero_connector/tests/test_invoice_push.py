@@ -145,3 +145,12 @@ class TestInvoicePush(AccountingXeroCase):
         other = self.invoice([{"price_unit": 7.0}])
         other.action_xero_sync()
         self.assertEqual(self.doc(other)["Status"], "SUBMITTED")
+
+    def test_branding_theme_default_and_override(self):
+        themes = {t.name: t for t in self.connection.branding_theme_ids}
+        self.connection.branding_theme_id = themes["Standard"]
+        plain = self.invoice([{"price_unit": 5.0}])
+        special = self.invoice([{"price_unit": 5.0}], xero_branding_theme_id=themes["Special Projects"].id)
+        (plain | special).action_xero_sync()
+        self.assertEqual(self.doc(plain)["BrandingThemeID"], themes["Standard"].xero_id)
+        self.assertEqual(self.doc(special)["BrandingThemeID"], themes["Special Projects"].xero_id)

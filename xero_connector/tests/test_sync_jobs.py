@@ -214,3 +214,25 @@ class TestSyncTours(ConnectedXeroCase):
     def test_settings_tour(self):
         self.start_tour("/odoo/settings#xero_connector", "xero_connector_settings", login="admin")
         self.assertEqual(self.env["ir.config_parameter"].get_param("xero_connector.log_retention_days"), "30")
+
+
+@tagged("post_install", "-at_install")
+class TestSyncWindows(ConnectedXeroCase):
+
+    def test_import_of_a_date_range(self):
+        now = fields.Datetime.now()
+        iso = lambda d: d.strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+        self.sandbox.seed(self.tenant_id, "Contacts", [
+            {"Name": "Range Too Old", "UpdatedDateUTC": iso(now - timedelta(days=20))},
+            {"Name": "Range Inside", "UpdatedDateUTC": iso(now - timedelta(days=7))},
+            {"Name": "Range Too New", "UpdatedDateUTC": iso(now)},
+        ])
+        contacts = self.env["xero.mapping"]._for(self.connection, "contact")
+        self.env["xero.sync.wizard"].create({
+            "connection_id": self.connection.id, "mapping_ids": [(6, 0, contacts.ids)], "direction": "import",
+            "window": "range", "date_from": now - timedelta(days=10), "date_to": now - timedelta(days=5),
+        }).action_run()
+        self.env["xero.sync.job"]._cron_run_queued()
+        names = self.env["res.partner"].search([("name", "=like", "Range %")]).mapped("name")
+        self.assertEqual(names, ["Range Inside"])
+        self.assertFalse(contacts.last_import_date)  # a window does not move the import cursor
