@@ -46,6 +46,12 @@ def run(label):
 
 
 run("first push")
+if os.environ.get("XC_BENCH_PROFILE"):  # where the time of an unchanged push goes
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.runcall(run, "unchanged")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 run("unchanged")
 partners[: n // 10].write({"phone": "+1 555 9999"})
 run("10% changed")

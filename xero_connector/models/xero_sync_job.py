@@ -192,7 +192,7 @@ class XeroSyncJob(models.Model):
         Model = self.env[mapping.model_name]
         if self.res_model == mapping.model_name and self.res_ids:
             records = Model.browse(self.res_ids).exists()
-            return records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+            return records._xero_ticked(self.connection_id) | mapping._selected_records(records).with_env(self.env)
         records = mapping._selected_records()
         since, until = self._window()
         if since or until:
@@ -530,7 +530,7 @@ class XeroSyncMixinBackground(models.AbstractModel):
                                                               ("entity", "=", entity), ("auto_push", "=", True)])
             if not mapping:
                 continue
-            wanted = records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+            wanted = records._xero_ticked(connection) | mapping._selected_records(records).with_env(self.env)
             if not wanted:
                 continue
             queued = Job.search([("connection_id", "=", connection.id), ("state", "=", "queued"),

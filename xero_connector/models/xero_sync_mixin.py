@@ -167,6 +167,11 @@ class XeroSyncMixin(models.AbstractModel):
         return result
 
     # ------------------------------------------------------------------
+    def _xero_ticked(self, connection=None):
+        """The records of ``self`` whose 'Allow Xero Sync' is ticked (one query, no computed fields)."""
+        ticked = {rid for rid, binding in self._xero_bindings(connection).items() if binding.allow_sync}
+        return self.filtered(lambda r: r.id in ticked)
+
     def _xero_entity_groups(self):
         """``[(entity, records)]``: the Xero entity each record syncs as (hook)."""
         return [(self._xero_entity, self)] if self else []
@@ -178,7 +183,7 @@ class XeroSyncMixin(models.AbstractModel):
         for entity, records in self._xero_entity_groups():
             mapping = self.env["xero.mapping"]._for(connection, entity)
             # The tick always wins; the entity's sync rules may select more.
-            selected = records.filtered("xero_allow_sync") | mapping._selected_records(records).with_env(self.env)
+            selected = records._xero_ticked(connection) | mapping._selected_records(records).with_env(self.env)
             allowed = records.filtered(lambda r, s=selected: r in s)
             if not allowed:
                 continue

@@ -11,10 +11,10 @@ import hashlib
 import hmac
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from ..services import xero_client as xc
 from ..services.engine import SyncEngine
 
 _logger = logging.getLogger(__name__)
@@ -72,51 +72,106 @@ class XeroWebhookEvent(models.Model):
 
     @api.model
     def _store(self, connections, payload):
-        """Keep the events of ``payload`` for the connections of their tenants; returns them."""
-        values = []
+        """Keep the events of ``payload`` for the connections of their tenants; returns them.
+
+        An event for a record that already has a pending event (not being
+        processed right now) adds nothing: the record is fetched once anyway.
+        """
+        Event = self.sudo()
+        categories = dict(self._fields["category"].selection)
+        by_tenant = defaultdict(list)
+        for connection in connections.sudo():
+            by_tenant[connection._secrets()["tenant_id"]].append(connection)
+        values, seen = [], set()
         for event in payload.get("events") or []:
-            for connection in connections.filtered(lambda c, e=event: c.sudo()._secrets()["tenant_id"] == e.get("tenantId")):
+            if not isinstance(event, dict):
+                continue
+            category = event.get("eventCategory")
+            for connection in by_tenant.get(event.get("tenantId") or "", []):
+                key = (connection.id, category, event.get("resourceId") or "")
+                if category in CATEGORY_ENTITY and key in seen:
+                    continue
+                seen.add(key)
                 values.append({
                     "connection_id": connection.id, "tenant_id": event.get("tenantId"),
-                    "category": event.get("eventCategory") if event.get("eventCategory") in dict(
-                        self._fields["category"].selection) else "SUBSCRIPTION",
+                    "category": category if category in categories else "SUBSCRIPTION",
                     "event_type": event.get("eventType") or "UPDATE",
-                    "resource_id": event.get("resourceId") or "",
+                    "resource_id": key[2],
                     "event_date": _parse_date(event.get("eventDateUtc")),
-                    "state": "pending" if event.get("eventCategory") in CATEGORY_ENTITY else "ignored",
+                    "state": "pending" if category in CATEGORY_ENTITY and key[2] else "ignored",
                 })
-        events = self.sudo().create(values) if values else self.sudo()
+        pending = [v for v in values if v["state"] == "pending"]
+        if pending:
+            # pending events nobody is processing (SKIP LOCKED: a record being imported now
+            # may have changed again, so it gets a new event)
+            self.env.cr.execute("""
+                SELECT connection_id, category, resource_id FROM xero_webhook_event
+                 WHERE state = 'pending' AND connection_id IN %s AND resource_id IN %s
+                   FOR UPDATE SKIP LOCKED
+            """, (tuple({v["connection_id"] for v in pending}), tuple({v["resource_id"] for v in pending})))
+            waiting = set(self.env.cr.fetchall())
+            values = [v for v in values if v["state"] != "pending"
+                      or (v["connection_id"], v["category"], v["resource_id"]) not in waiting]
+        events = Event.create(values) if values else Event
         if events.filtered(lambda e: e.state == "pending"):
             self.env.ref("xero_connector.ir_cron_xero_webhook_events").sudo()._trigger()
         return events
 
     @api.model
     def _process_pending(self, limit=500):
-        """Import the records Xero said changed; each record once, however many events it had."""
+        """Import the records Xero said changed; each record once, however many events it had.
+
+        Pending events are taken with ``FOR UPDATE SKIP LOCKED``, so several Odoo
+        servers (or cron workers) share the work without importing a record twice.
+        Returns the number of events handled.
+        """
         self.env.cr.execute("""
             SELECT id FROM xero_webhook_event WHERE state = 'pending' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
         """, (limit,))
-        events = self.browse([row[0] for row in self.env.cr.fetchall()])
-        groups = defaultdict(lambda: self.browse())
+        events = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        groups = defaultdict(lambda: self.sudo().browse())
         for event in events:
             groups[(event.connection_id, event.category)] |= event
         done = 0
         for (connection, category), group in groups.items():
             entity = CATEGORY_ENTITY[category]
             ids = sorted(set(group.mapped("resource_id")))
+            now = fields.Datetime.now()
             try:
-                if connection.state != "connected":
-                    raise xc.XeroError(_("the connection is not active"))
-                log = SyncEngine(connection, trigger="webhook").pull(entity, ids=ids)
-                group.write({"state": "done", "processed_date": fields.Datetime.now(),
-                             "error": log.message if log.count_failed else False})
-            except xc.XeroError as exc:
-                group.write({"state": "failed", "processed_date": fields.Datetime.now(),
-                             "error": _("Not imported: %(error)s", error=exc.message)})
+                with self.env.cr.savepoint():
+                    log = SyncEngine(connection, trigger="webhook", commit=False).pull(entity, ids=ids)
+                    errors = {}
+                    for line in log.line_ids.filtered(lambda l: l.state == "error" and l.xero_id):
+                        errors.setdefault(line.xero_id, line.message)
+            except Exception as exc:  # noqa: BLE001 - one group's failure must not block the others
+                _logger.info("Xero webhook events of %s (%s) not imported: %s", connection.display_name, category,
+                             _error_text(exc))
+                group.write({"state": "failed", "processed_date": now,
+                             "error": _("Not imported: %(error)s", error=_error_text(exc))})
+            else:
+                failed = group.filtered(lambda e: e.resource_id in errors)
+                for event in failed:
+                    event.write({"state": "failed", "processed_date": now, "error": errors[event.resource_id]})
+                (group - failed).write({"state": "done", "processed_date": now, "error": False})
             done += len(group)
-            remaining = self.search_count([("state", "=", "pending")])
+            remaining = self.sudo().search_count([("state", "=", "pending")])
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done
+
+    @api.autovacuum
+    def _gc_old_events(self):
+        """Handled events go with the sync logs (Settings › Xero › Keep Sync Logs); pending ones stay."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param("xero_connector.log_retention_days", 90) or 0)
+        if days <= 0:
+            return
+        limit = fields.Datetime.now() - timedelta(days=days)
+        self.sudo().search([("create_date", "<", limit), ("state", "!=", "pending")]).unlink()
+
+
+def _error_text(exc):
+    """An exception in plain words (Xero's message, a user error's text)."""
+    message = getattr(exc, "message", None) or (exc.args[0] if exc.args else "") or exc.__class__.__name__
+    return str(message)
 
 
 def _parse_date(value):

@@ -164,8 +164,10 @@ class Mapper:
 
     @classmethod
     def _mapping_methods(cls):
-        return [getattr(cls, name) for name in dir(cls)
-                if hasattr(getattr(cls, name, None), "_xero_mapping_depends")]
+        if "_methods" not in cls.__dict__:  # once per class: dir() is not cheap per record
+            cls._methods = [getattr(cls, name) for name in dir(cls)
+                            if hasattr(getattr(cls, name, None), "_xero_mapping_depends")]
+        return cls._methods
 
     @classmethod
     def tracked_fields(cls):

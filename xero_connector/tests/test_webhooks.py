@@ -1,4 +1,4 @@
-"""Xero webhooks: signature, intent to receive, and a Xero change landing in Odoo."""
+"""Xero webhooks: signature, intent to receive, deduplication, failures, and Xero changes landing in Odoo."""
 
 import json
 
@@ -77,3 +77,123 @@ class TestWebhooks(AccountingXeroCase):
         [bad] = self.sandbox.webhook_deliver(bad_signature=True)
         self.assertEqual(bad["status"], 401)
         self.assertEqual(len(self.events()), 2)
+
+    # ------------------------------------------------------------------
+    def event(self, resource_id, category="CONTACT", tenant_id=None, event_type="UPDATE"):
+        return {"resourceUrl": f"https://api.xero.com/api.xro/2.0/Contacts/{resource_id}",
+                "resourceId": resource_id, "eventDateUtc": "2026-11-23T08:00:00.000", "eventType": event_type,
+                "eventCategory": category, "tenantId": tenant_id or self.tenant_id,
+                "tenantType": "ORGANISATION"}
+
+    def payload(self, *events):
+        return {"events": list(events), "firstEventSequence": 1, "lastEventSequence": len(events),
+                "entropy": "XYZ"}
+
+    def xero_write(self, resource, records, key):
+        results = self.connection._client().write(resource, records, create=True, idempotency_key=key)
+        for result in results:
+            self.assertFalse(result.get("ValidationErrors"), result.get("ValidationErrors"))
+        return results
+
+    def test_refusals_and_what_is_kept(self):
+        # no signature, an empty one, the right signature of another body: 401, nothing kept
+        body = json.dumps(self.payload(self.event("a1"))).encode()
+        for headers in ({}, {"x-xero-signature": ""},
+                        {"x-xero-signature": signature_of(b"{}", KEY)}):
+            response = self.url_open("/xero/webhooks", data=body, headers=headers)
+            self.assertEqual((response.status_code, response.text), (401, ""), headers)
+        self.assertFalse(self.events())
+        # without a key on the connection every delivery is refused
+        self.connection.sudo().webhook_key = False
+        self.assertEqual(self.post(self.payload(self.event("a1"))).status_code, 401)
+        self.connection.sudo().webhook_key = KEY
+        # another tenant's events and subscription events are not imported
+        response = self.post(self.payload(self.event("a1", tenant_id="another-tenant"),
+                                          self.event("a2", category="SUBSCRIPTION"),
+                                          self.event("a3", category="INVOICE")))
+        self.assertEqual((response.status_code, response.text), (200, ""))
+        self.assertEqual(sorted(self.events().mapped(lambda e: (e.category, e.state))),
+                         [("INVOICE", "pending"), ("SUBSCRIPTION", "ignored")])
+        # the processing cron is triggered, not run inline
+        cron = self.env.ref("xero_connector.ir_cron_xero_webhook_events")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self.assertEqual((cron.model_id.model, cron.code.strip(), cron.active),
+                         ("xero.webhook.event", "model._process_pending()", True))
+
+    def test_key_is_for_system_administrators(self):
+        connection = self.connection.with_user(self.admin)
+        self.assertEqual(connection.webhook_url, f"{self.base_url()}/xero/webhooks")
+        manager = self.env["res.users"].create({
+            "name": "Xero Manager", "login": "xero-webhook-manager",
+            "groups_id": [(6, 0, [self.env.ref("xero_connector.group_xero_manager").id,
+                                  self.env.ref("base.group_user").id])]})
+        self.assertNotIn("webhook_key", self.connection.with_user(manager).fields_get())
+        self.assertIn("webhook_key", connection.fields_get())
+        arch = self.env["xero.connection"].with_user(self.admin).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="webhook_url"', arch)
+        self.assertIn('name="webhook_key"', arch)
+        events = self.env["xero.webhook.event"].with_user(manager)
+        self.assertTrue(events.check_access_rights("unlink", raise_exception=False))
+
+    def test_each_record_is_imported_once(self):
+        [contact] = self.xero_write("Contacts", [{"Name": "Twice Told Ltd"}], "webhook-twice")
+        ident = contact["ContactID"]
+        # the same record in one payload and again while pending: one event
+        self.assertEqual(self.post(self.payload(self.event(ident, event_type="CREATE"), self.event(ident))).status_code, 200)
+        self.assertEqual(self.post(self.payload(self.event(ident))).status_code, 200)
+        self.assertEqual(len(self.events()), 1)
+        # duplicates that got in anyway (e.g. two deliveries at the same moment) are fetched once
+        self.env["xero.webhook.event"].create({
+            "connection_id": self.connection.id, "tenant_id": self.tenant_id, "category": "CONTACT",
+            "event_type": "UPDATE", "resource_id": ident})
+        seq = self.sandbox.last_seq()
+        self.assertEqual(self.env["xero.webhook.event"]._process_pending(), 2)
+        gets = self.api_requests(seq, "GET", r"/Contacts")
+        self.assertEqual(len(gets), 1, [g["path"] for g in gets])
+        self.assertEqual(self.events().mapped("state"), ["done", "done"])
+        self.assertTrue(all(self.events().mapped("processed_date")))
+        partner = self.env["res.partner"].search([("name", "=", "Twice Told Ltd")])
+        self.assertEqual(partner.xero_id, ident)
+        # nothing left to do
+        self.assertEqual(self.env["xero.webhook.event"]._process_pending(), 0)
+
+    def test_failures_are_reported_per_record(self):
+        [good, bad] = self.xero_write("Invoices", [{
+            "Type": "ACCREC", "Contact": {"Name": "Hook Failure Ltd"}, "Date": xc.xero_date("2026-11-03"),
+            "DueDate": xc.xero_date("2026-12-03"), "Status": "AUTHORISED",
+            "LineItems": [{"Description": line, "Quantity": 1, "UnitAmount": 5.0, "AccountCode": code,
+                           "TaxType": "NONE"}]} for line, code in (("Work", "200"), ("Interest", "270"))],
+            "webhook-failures")
+        self.post(self.payload(self.event(good["InvoiceID"], "INVOICE"), self.event(bad["InvoiceID"], "INVOICE")))
+        self.env["xero.webhook.event"]._process_pending()
+        by_id = {e.resource_id: e for e in self.events()}
+        self.assertEqual((by_id[good["InvoiceID"]].state, by_id[good["InvoiceID"]].error), ("done", False))
+        self.assertEqual(by_id[bad["InvoiceID"]].state, "failed")
+        self.assertIn("The Xero account 270 Interest Income is not mapped to an Odoo account",
+                      by_id[bad["InvoiceID"]].error)
+        # a connection that is not active: the events fail with the reason, the cron does not break
+        self.post(self.payload(self.event(good["Contact"]["ContactID"])))
+        self.connection.sudo().state = "reauth"
+        self.env["xero.webhook.event"]._process_pending()
+        failed = self.events().filtered(lambda e: e.category == "CONTACT")
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("not active", failed.error)
+
+    def test_credit_note_from_xero(self):
+        self.sandbox.webhook_subscribe(self.url, KEY, tenant_id=self.tenant_id)
+        [note] = self.xero_write("CreditNotes", [{
+            "Type": "ACCRECCREDIT", "Contact": {"Name": "Hooked Returns Ltd"}, "Date": xc.xero_date("2026-11-06"),
+            "Status": "AUTHORISED", "Reference": "RMA-HOOK",
+            "LineItems": [{"Description": "Returned lamp", "Quantity": 1, "UnitAmount": 40.0, "AccountCode": "200",
+                           "TaxType": "OUTPUT"}]}], "webhook-credit-note")
+        [delivery] = self.sandbox.webhook_deliver()
+        self.assertEqual((delivery["status"], delivery["events"]), (200, 2))  # its new contact too
+        self.assertEqual(sorted(self.events().mapped("category")), ["CONTACT", "CREDITNOTE"])
+        self.env["xero.webhook.event"]._process_pending()
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        binding = self.env["xero.binding"].search([("connection_id", "=", self.connection.id),
+                                                   ("res_model", "=", "account.move"),
+                                                   ("xero_id", "=", note["CreditNoteID"])])
+        move = self.env["account.move"].browse(binding.res_id)
+        self.assertEqual((move.move_type, move.state, move.ref), ("out_refund", "posted", "RMA-HOOK"))
+        self.assertAlmostEqual(move.amount_total, note["Total"], places=2)
