@@ -116,7 +116,8 @@ class Control:
         with self.state.lock:
             hub = webhooks.hub(self.state)
             return {"subscriptions": [dict(s, key="***") for s in hub["subscriptions"]],
-                    "queued": len(hub["queue"])}
+                    "queued": len(hub["queue"]),
+                    "events": [{k: v for k, v in e.items() if not k.startswith("_")} for e in hub["queue"]]}
 
     def add_webhook(self, req):
         body = self._json(req)
@@ -126,14 +127,24 @@ class Control:
         if tenant_id and tenant_id not in self.state.orgs:
             raise ControlError(f"no organisation {tenant_id}", 404)
         with self.state.lock:
-            webhooks.hub(self.state)["subscriptions"].append(
-                {"url": body["url"], "key": body["key"], "tenant_id": tenant_id})
+            subscriptions = webhooks.hub(self.state)["subscriptions"]
+            # one subscription per (url, tenant): subscribing again changes its key
+            subscriptions[:] = [s for s in subscriptions if (s["url"], s["tenant_id"]) != (body["url"], tenant_id)]
+            subscriptions.append({"url": body["url"], "key": body["key"], "tenant_id": tenant_id})
         return {"ok": True}
 
     def clear_webhooks(self, req):
+        """``{"url"?}``: remove that endpoint's subscriptions, or all of them (and the queue)."""
+        url = self._json(req).get("url")
         with self.state.lock:
-            webhooks.reset(self.state)
-        return {"ok": True}
+            if url is None:
+                removed = len(webhooks.hub(self.state)["subscriptions"])
+                webhooks.reset(self.state)
+            else:
+                removed = webhooks.unsubscribe(self.state, url)
+        if url is not None and not removed:
+            raise ControlError(f"no webhook subscription for {url}", 404)
+        return {"ok": True, "removed": removed}
 
     def deliver_webhooks(self, req):
         body = self._json(req)

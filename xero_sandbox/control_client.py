@@ -88,8 +88,11 @@ class SandboxControl:
     def webhook_intent(self, url, key):
         return self.call("POST", "webhooks/intent", json={"url": url, "key": key})
 
-    def webhooks_clear(self):
-        return self.call("DELETE", "webhooks")
+    def webhooks_clear(self, url=None):
+        return self.call("DELETE", "webhooks", json={"url": url} if url else None)
+
+    def webhooks(self):
+        return self.call("GET", "webhooks")
 
     def limits(self, **values):
         return self.call("POST", "limits", json=values)

@@ -2,7 +2,9 @@
 
 Subscriptions (URL + webhook key, optionally for one tenant) are set through
 the control API.  Every CREATE/UPDATE of a Contact, Invoice or CreditNote made
-through the API queues a thin event; ``deliver`` sends the queue, one signed
+through the API queues a thin event (a payment or allocation that changes
+what a document has paid or credited is an UPDATE of the document, as in
+Xero); ``deliver`` sends the queue, one signed
 payload per subscription (``x-xero-signature`` = base64(HMAC-SHA256(raw body,
 key))), and ``intent`` runs Xero's intent-to-receive check: one correctly
 signed empty payload (expects 200) and one wrongly signed (expects 401).
@@ -35,13 +37,34 @@ def reset(state):
     state._webhooks = None
 
 
-def record(ctx, plural, record_id, created):
-    """Queue the event of a stored change (called with the state lock held)."""
+def unsubscribe(state, url=None):
+    """Remove the subscriptions of ``url`` (all when None); returns how many went.
+
+    Events queued only for removed subscriptions are dropped with them.
+    """
+    webhooks = hub(state)
+    kept = [s for s in webhooks["subscriptions"] if url is not None and s["url"] != url]
+    removed = len(webhooks["subscriptions"]) - len(kept)
+    webhooks["subscriptions"] = kept
+    webhooks["queue"] = [e for e in webhooks["queue"]
+                         if any(s["tenant_id"] in (None, e["tenantId"]) for s in kept)]
+    return removed
+
+
+def record(ctx, plural, record_id, created, if_not_queued=False):
+    """Queue the event of a stored change (called with the state lock held).
+
+    ``if_not_queued``: a derived change (a payment or allocation settling a
+    document) adds nothing when the document already has an event waiting.
+    """
     category = CATEGORIES.get(plural)
-    if not category:
+    if not category or ctx.app is None:  # control-API seeding and wiping are not Xero changes
         return
     webhooks = hub(ctx.state)
     if not any(s["tenant_id"] in (None, ctx.tenant_id) for s in webhooks["subscriptions"]):
+        return
+    if if_not_queued and any(e["resourceId"] == record_id and e["tenantId"] == ctx.tenant_id
+                             for e in webhooks["queue"]):
         return
     webhooks["sequence"] += 1
     webhooks["queue"].append({

@@ -23,6 +23,7 @@ WEBHOOK_PATH = "/xero/webhooks"
 CATEGORY_ENTITY = {"CONTACT": "contact", "INVOICE": "invoice", "CREDITNOTE": "credit_note"}
 
 
+# Xero's list endpoints that take an ``IDs`` filter; the others (CreditNotes) are filtered with ``where``
 def signature_of(body, key):
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
@@ -113,7 +114,7 @@ class XeroWebhookEvent(models.Model):
             values = [v for v in values if v["state"] != "pending"
                       or (v["connection_id"], v["category"], v["resource_id"]) not in waiting]
         events = Event.create(values) if values else Event
-        if events.filtered(lambda e: e.state == "pending"):
+        if pending:  # also when all were waiting already: the cron may have skipped them while we held them
             self.env.ref("xero_connector.ir_cron_xero_webhook_events").sudo()._trigger()
         return events
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import re
+import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
@@ -48,6 +49,14 @@ def _ichunks(iterable, size):
             chunk = []
     if chunk:
         yield chunk
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 _MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
@@ -499,14 +508,16 @@ class SyncEngine:
         window = since if since is not None else cursor
         params = self._list_params()
         if ids:
-            params["i_ds"] = list(ids)
+            records = self._iter_ids(mapper, ids, params)
         elif window and not mapper.full_fetch:
             params["if_modified_since"] = window.replace(tzinfo=timezone.utc)
         newest = cursor
         seen_ids = set()
+        if not ids:
+            records = self.client.iter_all(mapper.entity, **params)
         savepoint = self.env.cr.savepoint() if preview else None
         try:
-            for chunk in _ichunks(self.client.iter_all(mapper.entity, **params), IMPORT_CHUNK):
+            for chunk in _ichunks(records, IMPORT_CHUNK):
                 if until:
                     later = [d for d in chunk if (_xero_time(d.get("UpdatedDateUTC")) or until) > until]
                     self.counts["skip"] += len(later)
@@ -542,6 +553,17 @@ class SyncEngine:
                                                  or newest > self.mapping.last_import_date):
             self.mapping.last_import_date = newest
         return self._end()
+
+    def _iter_ids(self, mapper, ids, params):
+        """Just these Xero records: the list's IDs filter where Xero has one, else ``where`` filters
+        on the id (CreditNotes, ...), 40 ids a call."""
+        ids = [str(uuid.UUID(str(i))) for i in ids if _is_uuid(i)]
+        if xc.ENTITIES[mapper.entity].get("ids_filter"):
+            yield from self.client.iter_all(mapper.entity, i_ds=ids, **params)
+            return
+        for start in range(0, len(ids), 40):
+            where = " OR ".join(f'{mapper.id_key}==Guid("{i}")' for i in ids[start:start + 40])
+            yield from self.client.iter_all(mapper.entity, where=where, **params)
 
     def _import_chunk(self, chunk, mode):
         mapper, id_key = self.mapper, self.mapper.id_key

@@ -103,7 +103,9 @@ class PurchaseOrderMapper(DocumentMapper):
             "TaxType": self._tax_type(order, line, line.taxes_id),
         }
         if line.discount:
-            values["UnitAmount"] = float_round(line.price_unit * (1 - line.discount / 100.0), precision_digits=4)
+            # Xero takes discounts on purchase orders (unlike bills): folding them into a 4-decimal
+            # unit price would make Xero's line amount differ from Odoo's by cents on large quantities
+            values["DiscountRate"] = float_round(line.discount, precision_digits=2)
         if product and product.default_code and self._xero_id_of(product):
             values["ItemCode"] = product.default_code.strip()
         return values

@@ -258,6 +258,7 @@ ENTITIES = {
         "create": "create_contacts",
         "upsert": "update_or_create_contacts",
         "paged": True,
+        "ids_filter": True,  # the list takes IDs=...
     },
     "Items": {
         "item": "Item",
@@ -278,6 +279,7 @@ ENTITIES = {
     "Invoices": {
         "item": "Invoice", "envelope": "Invoices", "param": "invoices", "get": "get_invoices",
         "create": "create_invoices", "upsert": "update_or_create_invoices", "paged": True, "unitdp": True,
+        "ids_filter": True,
     },
     "CreditNotes": {
         "item": "CreditNote", "envelope": "CreditNotes", "param": "credit_notes", "get": "get_credit_notes",

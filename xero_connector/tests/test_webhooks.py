@@ -156,6 +156,12 @@ class TestWebhooks(AccountingXeroCase):
         self.assertEqual(partner.xero_id, ident)
         # nothing left to do
         self.assertEqual(self.env["xero.webhook.event"]._process_pending(), 0)
+        # handled events go with the old sync logs; pending ones stay
+        self.post(self.payload(self.event(ident)))
+        self.env.cr.execute("UPDATE xero_webhook_event SET create_date = now() - interval '400 days' WHERE id IN %s",
+                            (tuple(self.events().ids),))
+        self.env["xero.webhook.event"]._gc_old_events()
+        self.assertEqual(self.events().mapped("state"), ["pending"])
 
     def test_failures_are_reported_per_record(self):
         [good, bad] = self.xero_write("Invoices", [{

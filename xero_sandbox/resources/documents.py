@@ -358,6 +358,8 @@ def _settle(ctx, doc, payments, allocations, credit=False):
     after = (doc.get("Status"), doc.get("AmountPaid"), doc.get("AmountCredited"), doc.get("RemainingCredit"))
     if before != after and before[0] is not None and ctx.now:
         doc["UpdatedDateUTC"] = wire.ms_date(ctx.now)
+        webhooks.record(ctx, "CreditNotes" if credit else "Invoices",
+                        doc["CreditNoteID"] if credit else doc["InvoiceID"], created=False, if_not_queued=True)
 
 
 # ---------------------------------------------------------------- the collection

@@ -4,13 +4,20 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from xero_python.accounting import Contact, Contacts
+import requests
+from datetime import date
+
+from xero_python.accounting import Contact, Contacts, CreditNote, CreditNotes, LineAmountTypes
 
 from .test_invoices import create, line, sale
+from .test_transactions import invoice as authorised_invoice
+from .test_transactions import line as tx_line
+from .test_transactions import pay
 
 KEY = "webhook-key-of-the-app"
 
@@ -88,3 +95,77 @@ def test_bad_signature_on_request(sandbox, receiver, api, tenant_id):
 def test_nothing_is_queued_without_a_subscription(sandbox, api, tenant_id):
     api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Unheard Ltd")]))
     assert sandbox.call("GET", "webhooks")["queued"] == 0
+
+
+def events_of(sandbox):
+    return [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in sandbox.call("GET", "webhooks")["events"]]
+
+
+def test_each_category_is_queued_and_settling_updates_the_document(sandbox, receiver, api, tenant_id):
+    sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY, "tenant_id": tenant_id})
+    inv = authorised_invoice(api, tenant_id, amount=100, contact="Settled Ltd")
+    [note] = api.create_credit_notes(tenant_id, CreditNotes(credit_notes=[CreditNote(
+        type="ACCRECCREDIT", contact=Contact(name="Settled Ltd"), date=date(2026, 3, 2), status="AUTHORISED",
+        line_items=[tx_line(1, "10.00", tax_type="NONE")], line_amount_types=LineAmountTypes.EXCLUSIVE)])).credit_notes
+    contact_id = inv.contact.contact_id
+    assert events_of(sandbox) == [("CONTACT", "CREATE", contact_id), ("INVOICE", "CREATE", inv.invoice_id),
+                                  ("CREDITNOTE", "CREATE", note.credit_note_id)]
+    event = sandbox.call("GET", "webhooks")["events"][2]
+    assert event["resourceUrl"] == f"https://api.xero.com/api.xro/2.0/CreditNotes/{note.credit_note_id}"
+    assert event["tenantType"] == "ORGANISATION" and event["tenantId"] == tenant_id
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?", event["eventDateUtc"]), event["eventDateUtc"]
+    sandbox.call("POST", "webhooks/deliver", json={})
+    # a payment is no webhook, but the invoice it settles is updated (once while queued)
+    pay(api, tenant_id, inv, "40.00")
+    pay(api, tenant_id, inv, "60.00")
+    assert events_of(sandbox) == [("INVOICE", "UPDATE", inv.invoice_id)]
+    [delivery] = sandbox.call("POST", "webhooks/deliver", json={})["deliveries"]
+    assert (delivery["status"], delivery["events"]) == (200, 1)
+    assert receiver.received[-1][0]["events"][0]["eventType"] == "UPDATE"
+
+
+def test_subscriptions_per_tenant_and_control_seeding(sandbox, receiver, api, tenant_id):
+    other = sandbox.create_org("Other Company")["tenant_id"]
+    sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY, "tenant_id": other})
+    api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Not For Them")]))
+    assert sandbox.call("GET", "webhooks")["queued"] == 0
+    # seeding through the control API is no Xero change
+    sandbox.call("POST", f"tenants/{other}/Contacts", json={"Contacts": [{"Name": "Seeded"}]})
+    assert sandbox.call("GET", "webhooks")["queued"] == 0
+    # subscribing again replaces the key; the listing hides it
+    sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": "old key", "tenant_id": tenant_id})
+    sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY, "tenant_id": tenant_id})
+    listing = sandbox.call("GET", "webhooks")
+    assert sorted(s["tenant_id"] for s in listing["subscriptions"]) == sorted([other, tenant_id])
+    assert {s["key"] for s in listing["subscriptions"]} == {"***"}
+    api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="For Us")]))
+    [delivery] = sandbox.call("POST", "webhooks/deliver", json={})["deliveries"]
+    assert (delivery["status"], delivery["events"]) == (200, 1)
+    assert receiver.received[-1][1] is True
+
+
+def test_control_api_validation_and_removal(sandbox, receiver, api, tenant_id):
+    def status(method, body):
+        return requests.request(method, f"{sandbox.url}/_sandbox/webhooks", json=body, timeout=10).status_code
+
+    assert status("POST", {"key": KEY}) == 400
+    assert status("POST", {"url": receiver.url}) == 400
+    assert status("POST", {"url": receiver.url, "key": KEY, "tenant_id": "no-such-tenant"}) == 404
+    sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY})
+    sandbox.call("POST", "webhooks", json={"url": "http://127.0.0.1:9/elsewhere", "key": KEY})
+    api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Queued Ltd")]))
+    assert sandbox.call("DELETE", "webhooks", json={"url": "http://127.0.0.1:9/elsewhere"}) == {"ok": True, "removed": 1}
+    assert status("DELETE", {"url": "http://127.0.0.1:9/elsewhere"}) == 404
+    assert [s["url"] for s in sandbox.call("GET", "webhooks")["subscriptions"]] == [receiver.url]
+    assert sandbox.call("GET", "webhooks")["queued"] == 1  # still wanted by the remaining subscription
+    assert sandbox.call("DELETE", "webhooks") == {"ok": True, "removed": 1}
+    assert sandbox.call("GET", "webhooks") == {"subscriptions": [], "queued": 0, "events": []}
+
+
+def test_unreachable_endpoint(sandbox, api, tenant_id):
+    sandbox.call("POST", "webhooks", json={"url": "http://127.0.0.1:9/xero/webhooks", "key": KEY})
+    api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Lost Ltd")]))
+    [delivery] = sandbox.call("POST", "webhooks/deliver", json={})["deliveries"]
+    assert (delivery["status"], delivery["events"]) == (None, 1)
+    assert sandbox.call("POST", "webhooks/intent", json={"url": "http://127.0.0.1:9/x", "key": KEY})["passed"] is False
+    sandbox.call("DELETE", "webhooks")
