@@ -55,6 +55,41 @@ if os.environ.get("XC_BENCH_PROFILE"):  # where the time of an unchanged push go
 run("unchanged")
 partners[: n // 10].write({"phone": "+1 555 9999"})
 run("10% changed")
+assert len(sandbox.records(org["tenant_id"])) == n, "every contact is in Xero exactly once"
+
+# Invoices: XC_BENCH_INVOICES (default N/5) posted customer invoices of 3 lines each, pushed at once.
+n_inv = int(os.environ.get("XC_BENCH_INVOICES") or n // 5)
+if n_inv:
+    company = env.company
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+    c.with_user(admin).action_import_accounting_setup()
+    Account = env["account.account"].with_company(company)
+    income = Account.search([*Account._check_company_domain(company), ("account_type", "=", "income")], limit=1)
+    c.xero_account_ids.filtered(lambda a: a.code == "200").account_ids = [(4, income.id)]
+    tax = env["account.tax"].create({"name": "Bench 15%", "amount": 15.0, "type_tax_use": "sale"})
+    c.xero_tax_rate_ids.filtered(lambda r: r.tax_type == "OUTPUT").tax_ids = [(4, tax.id)]
+    moves = env["account.move"].create([{
+        "move_type": "out_invoice", "partner_id": partners[i % n].id, "invoice_date": "2026-11-02",
+        "invoice_line_ids": [(0, 0, {"name": f"Line {j}", "quantity": j + 1, "price_unit": 10.0 + i % 97 + j / 4,
+                                     "account_id": income.id, "tax_ids": [(6, 0, tax.ids)]}) for j in range(3)],
+    } for i in range(n_inv)])
+    moves.action_post()
+    moves.xero_allow_sync = True
+    env.cr.commit()
+    seq = sandbox.last_seq()
+    queries = odoo.sql_db.sql_counter
+    start = time.perf_counter()
+    result = moves.with_user(admin).with_context(xero_sync_now=True).action_xero_sync()
+    elapsed = time.perf_counter() - start
+    calls = sandbox.requests_log(since=seq, path_prefix="/api.xro")
+    writes = [r for r in calls if r["method"] in ("PUT", "POST")]
+    env.cr.commit()
+    xero = {d["InvoiceID"]: d for d in sandbox.records(org["tenant_id"], "Invoices")}
+    off = [m.name for m in moves if abs(xero[m.xero_id]["Total"] - m.amount_total) > 0.001]
+    print(f"invoices         {n_inv} invoices: {elapsed:7.2f} s, {n_inv / elapsed:8.1f} invoices/s, "
+          f"{len(calls)} API calls ({len(writes)} writes), {odoo.sql_db.sql_counter - queries} SQL queries; "
+          f"{len(off)} totals differ; {result['params']['message']}")
+
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"peak memory of the Odoo process: {rss_mb:.0f} MiB")
-assert len(sandbox.records(org["tenant_id"])) == n, "every contact is in Xero exactly once"
