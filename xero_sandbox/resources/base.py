@@ -24,6 +24,18 @@ from ..where import QueryError, compile_order, compile_where, sort_records
 MAX_PAGE_SIZE = 1000
 
 
+def parse_body(req, empty=None):
+    """``(body, None)``, or ``(None, Xero's 400 answer)`` when the body is not JSON; ``empty``
+    when there is none."""
+    if not req.body.strip():
+        return empty, None
+    try:
+        return json.loads(req.body.decode("utf-8")), None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, wire.Response.json(400, wire.api_exception(
+            14, "PostDataInvalidException", f"JSON for post data was invalid, {exc}"))
+
+
 class Context:
     """What a resource handler needs to know about the current call."""
 
@@ -252,11 +264,9 @@ class Collection:
             target = self.find(ctx, key)
             if target is None:
                 return wire.not_found()
-        try:
-            body = json.loads(req.body.decode("utf-8")) if req.body.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return wire.Response.json(400, wire.api_exception(
-                14, "PostDataInvalidException", f"JSON for post data was invalid, {exc}"))
+        body, invalid = parse_body(req)
+        if invalid:
+            return invalid
         elements = self.elements(body)
         if not elements:
             return wire.Response.json(400, wire.api_exception(

@@ -12,12 +12,11 @@ ACCREC, ACCPAYCREDIT → ACCPAY), same contact and currency; ``Amount`` > 0, at 
 remaining credit and the invoice's amount due; lock dates apply to ``Date``.
 """
 
-import json
 import uuid
 from decimal import Decimal
 
 from .. import wire
-from .base import parse_bool
+from .base import parse_body, parse_bool
 from .documents import Document, dec, lock_errors, num, parse_date, reconcile, rnd, today
 
 CREDIT_NOTE_FIELDS = (
@@ -87,11 +86,9 @@ class CreditNotes(Document):
         note = self.find(ctx, key)
         if note is None:
             return wire.not_found()
-        try:
-            body = json.loads(req.body.decode("utf-8")) if req.body.strip() else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return wire.Response.json(400, wire.api_exception(
-                14, "PostDataInvalidException", f"JSON for post data was invalid, {exc}"))
+        body, invalid = parse_body(req)
+        if invalid:
+            return invalid
         elements = body.get("Allocations") if isinstance(body, dict) else None
         if isinstance(body, dict) and elements is None and body.get("Invoice"):
             elements = [body]

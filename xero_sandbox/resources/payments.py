@@ -17,13 +17,12 @@ Rules ([OAS] Payment, PaymentDelete; the reference's §6 "Payments"):
 """
 
 import copy
-import json
 import uuid
 from decimal import Decimal
 
 from .. import wire
 from .accounts import accepts_payments, find_account
-from .base import Collection, parse_bool
+from .base import Collection, parse_body, parse_bool
 from .documents import dec, lock_errors, num, parse_date, reconcile, rnd, today
 
 PAYMENT_FIELDS = (
@@ -183,11 +182,9 @@ class Payments(Collection):
         record = self.find(ctx, key)
         if record is None:
             return wire.not_found()
-        try:
-            body = json.loads(req.body.decode("utf-8")) if req.body.strip() else {}
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return wire.Response.json(400, wire.api_exception(
-                14, "PostDataInvalidException", f"JSON for post data was invalid, {exc}"))
+        body, invalid = parse_body(req, empty={})
+        if invalid:
+            return invalid
         if isinstance(body, dict) and isinstance(body.get("Payments"), list) and body["Payments"]:
             body = body["Payments"][0]
         errors = []
