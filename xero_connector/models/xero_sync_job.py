@@ -506,17 +506,9 @@ class XeroSyncMixinBackground(models.AbstractModel):
             "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     # -- automatic push: queued in the user's transaction, run by the cron after commit ---------
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        records._xero_auto_push()
-        return records
-
-    def write(self, vals):
-        result = super().write(vals)
-        if self._xero_entity and set(vals) & self._xero_tracked_fields() and not self.env.context.get("xero_importing"):
-            self._xero_auto_push()
-        return result
+    def _xero_changed(self):
+        super()._xero_changed()
+        self._xero_auto_push()
 
     def _xero_auto_push(self):
         if not self or not self._xero_entity or self.env.context.get("xero_importing"):

@@ -140,6 +140,7 @@ class XeroSyncMixin(models.AbstractModel):
                 bindings = self.env["xero.binding"].sudo()._for_records(connection, records)
                 for binding in bindings.values():
                     binding.allow_sync = True
+        records._xero_changed()
         return records
 
     def write(self, vals):
@@ -150,7 +151,11 @@ class XeroSyncMixin(models.AbstractModel):
                 ("res_model", "=", targets._name), ("res_id", "in", targets.ids),
                 ("xero_id", "!=", False), ("need_sync", "=", False),
             ]).write({"need_sync": True})
+            self._xero_changed()
         return result
+
+    def _xero_changed(self):
+        """Hook: these records were created, or a field Xero cares about changed."""
 
     #: deleting the Odoo record deletes the Xero record (on the next sync)
     _xero_delete_follows = False
