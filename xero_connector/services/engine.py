@@ -277,6 +277,12 @@ class SyncEngine:
         orphans = self.Binding.search([("connection_id", "=", self.connection.id),
                                        ("res_model", "=", self.mapper.model), ("delete_in_xero", "=", True)])
         for binding in orphans:
+            def line(action, state, message, binding=binding):
+                self.counts[action] += 1
+                self.pending_lines.append({
+                    "log_id": self.log.id, "res_model": binding.res_model, "res_id": False,
+                    "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
+                    "action": action, "state": state, "message": message})
             try:
                 self.client.delete_payment(binding.xero_id, idempotency_key=f"delete-{binding.xero_id}")
             except xc.XeroNotFoundError:
@@ -284,21 +290,11 @@ class SyncEngine:
             except xc.XeroError as exc:
                 if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
                     raise
-                self.counts["error"] += 1
-                self.pending_lines.append({
-                    "log_id": self.log.id, "res_model": binding.res_model, "res_id": False,
-                    "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
-                    "action": "error", "state": "error",
-                    "message": _("The payment was removed in Odoo but Xero refused to delete it: %(error)s",
-                                 error=exc.message)})
+                line("error", "error", _("The payment was removed in Odoo but Xero refused to delete it: "
+                                         "%(error)s", error=exc.message))
                 binding.last_error = exc.message
                 continue
-            self.counts["update"] += 1
-            self.pending_lines.append({
-                "log_id": self.log.id, "res_model": binding.res_model, "res_id": False,
-                "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
-                "action": "update", "state": "ok",
-                "message": _("Deleted in Xero: the payment was removed in Odoo.")})
+            line("update", "ok", _("Deleted in Xero: the payment was removed in Odoo."))
             binding.unlink()
 
     def _payload(self, record, lines, binding):
