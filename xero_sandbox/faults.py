@@ -2,7 +2,11 @@
 
 A rule matches on method (optional, exact) and path (optional, prefix).  The
 first queued rule that matches a request takes it and its count goes down by
-one; exhausted rules disappear.  ``/_sandbox/`` itself is never faulted.
+one; exhausted rules disappear.  A rule with ``skip`` lets that many matching
+requests pass untouched first (so "the 3rd write fails" is ``skip: 2``).
+``hold`` processes the request, logs and saves it, then waits that many seconds
+before answering: the window in which a client may die after Xero applied a
+write and before it heard so.  ``/_sandbox/`` itself is never faulted.
 """
 
 import itertools
@@ -26,6 +30,8 @@ class Fault:
     headers: dict = None
     delay: float = None
     drop: str = None  # "before" | "after"
+    hold: float = None  # seconds to wait after processing, before answering
+    skip: int = 0  # matching requests let through before the rule applies
 
     def matches(self, method, path):
         return (self.method is None or self.method == method) and (
@@ -58,11 +64,13 @@ class FaultQueue:
         """Validate a control-API rule and queue it; returns the stored rule."""
         if not isinstance(spec, dict):
             raise FaultError("a fault is a JSON object")
-        unknown = set(spec) - {"method", "path", "count", "status", "body", "headers", "delay", "drop"}
+        unknown = set(spec) - {"method", "path", "count", "status", "body", "headers", "delay", "drop",
+                                "hold", "skip"}
         if unknown:
             raise FaultError(f"unknown fault keys: {', '.join(sorted(unknown))}")
         count = spec.get("count", 1)
         status, delay, drop = spec.get("status"), spec.get("delay"), spec.get("drop")
+        hold, skip = spec.get("hold"), spec.get("skip", 0)
         if not isinstance(count, int) or count < 1:
             raise FaultError("count must be a positive integer")
         if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
@@ -71,8 +79,14 @@ class FaultQueue:
             raise FaultError("delay must be a number of seconds >= 0")
         if drop not in (None, "before", "after"):
             raise FaultError('drop must be "before" or "after"')
-        if status is None and delay is None and drop is None:
-            raise FaultError("give at least one of status, delay, drop")
+        if hold is not None and (isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold < 0):
+            raise FaultError("hold must be a number of seconds >= 0")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise FaultError("skip must be an integer >= 0")
+        if hold is not None and (status is not None or drop == "before"):
+            raise FaultError("hold needs a processed request: not with status or drop: before")
+        if status is None and delay is None and drop is None and hold is None:
+            raise FaultError("give at least one of status, delay, drop, hold")
         if spec.get("headers") is not None and not isinstance(spec["headers"], dict):
             raise FaultError("headers must be an object")
         with self.lock:
@@ -80,7 +94,7 @@ class FaultQueue:
                 id=next(self._ids), count=count,
                 method=spec["method"].upper() if spec.get("method") else None,
                 path=spec.get("path") or None, status=status, body=spec.get("body"),
-                headers=spec.get("headers"), delay=delay, drop=drop)
+                headers=spec.get("headers"), delay=delay, drop=drop, hold=hold, skip=skip)
             self._rules.append(fault)
             return fault
 
@@ -89,6 +103,9 @@ class FaultQueue:
         with self.lock:
             for fault in self._rules:
                 if fault.matches(method, path):
+                    if fault.skip:
+                        fault.skip -= 1  # let this one pass; later rules do not see it either
+                        return None
                     fault.count -= 1
                     if fault.count == 0:
                         self._rules.remove(fault)

@@ -65,6 +65,8 @@ class App:
                          replayed=resp.replayed, dropped="after" if resp.drop else None)
         if req.method != "GET":
             self.state.save()
+        if fault and fault.hold:
+            time.sleep(fault.hold)  # applied, logged and saved: the answer waits
         return resp
 
     def _identity(self, req, fault):

@@ -164,6 +164,39 @@ def test_drop_after_post_applies_the_change(sandbox, api, tenant_id):
     assert [c["Name"] for c in sandbox.records(tenant_id)] == ["Silent"]
 
 
+def test_hold_applies_logs_and_saves_before_answering(sandbox, raw, tenant_id):
+    # The window a crash-safety test needs: Xero has applied the write (the record exists, the
+    # request log shows it answered 200) while its client still waits for the answer.
+    sandbox.fault(method="PUT", path="/api.xro/2.0/Contacts", hold=1.5)
+    answer = {}
+    thread = threading.Thread(target=lambda: answer.update(resp=put(raw, "hold-1", "Held")))
+    start = time.monotonic()
+    thread.start()
+    deadline = start + 1.2
+    while not sandbox.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "resp" not in answer, "the answer is held"
+    [entry] = sandbox.log()
+    assert (entry["method"], entry["status"], entry["idempotency_key"]) == ("PUT", 200, "hold-1")
+    assert [c["Name"] for c in sandbox.records(tenant_id)] == ["Held"]
+    thread.join(5)
+    assert time.monotonic() - start >= 1.5
+    assert answer["resp"].status_code == 200 and answer["resp"].json()["Contacts"][0]["Name"] == "Held"
+    # the client that never heard the answer replays its key: no second contact
+    assert put(raw, "hold-1", "Held").headers["Idempotent-Replayed"] == "true"
+    assert len(sandbox.records(tenant_id)) == 1
+
+
+def test_skip_lets_the_first_matches_through(sandbox, raw, tenant_id):
+    rule = sandbox.fault(method="PUT", path="/api.xro/2.0/Contacts", status=503, skip=2)
+    assert rule["skip"] == 2
+    assert raw("GET", "Contacts").status_code == 200  # not matching: neither skipped nor faulted
+    statuses = [put(raw, f"skip-{n}", f"Skip {n}").status_code for n in range(4)]
+    assert statuses == [200, 200, 503, 200]  # the 3rd write, once
+    assert sorted(c["Name"] for c in sandbox.records(tenant_id)) == ["Skip 0", "Skip 1", "Skip 3"]
+    assert sandbox.call("GET", "faults")["faults"] == []
+
+
 def test_faults_apply_to_identity_endpoints(sandbox, app, tokens):
     sandbox.fault(path="/connect/token", status=503, body="try later")
     resp = sandbox.token(app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -173,7 +206,9 @@ def test_faults_apply_to_identity_endpoints(sandbox, app, tokens):
 
 
 @pytest.mark.parametrize("rule", [{}, {"count": 0, "status": 500}, {"status": 99}, {"drop": "sideways"},
-                                  {"delay": -1}, {"status": 500, "colour": "red"}])
+                                  {"delay": -1}, {"status": 500, "colour": "red"},
+                                  {"hold": -1}, {"hold": 1, "status": 500}, {"hold": 1, "drop": "before"},
+                                  {"status": 500, "skip": -1}, {"status": 500, "skip": 1.5}])
 def test_invalid_fault_rules(sandbox, rule):
     resp = requests.post(f"{sandbox.url}/_sandbox/faults", json=rule, timeout=10)
     assert resp.status_code == 400 and resp.json()["error"]
