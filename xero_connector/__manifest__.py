@@ -27,6 +27,7 @@
         "wizards/xero_tenant_picker_views.xml",
         "views/xero_menus.xml",
         "views/xero_webhook_views.xml",
+        "views/xero_remote_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

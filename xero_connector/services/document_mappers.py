@@ -30,6 +30,10 @@ _d = xc.xero_date
 class DocumentMapper(Mapper):
     """Shared by invoices/bills and credit notes."""
 
+    #: what identifies a document Xero created (compared where the payload has it)
+    identity_keys = ("Type", "Contact.ContactID", "InvoiceNumber", "CreditNoteNumber", "PurchaseOrderNumber",
+                     "Reference", "Date", "DueDate", "CurrencyCode", "BankAccount.AccountID", "BankAccount.Code")
+
     model = "account.move"
     move_types = ()
     number_field = None
@@ -265,6 +269,10 @@ class DocumentImport:
     match_keys = ("number",)
     strong_keys = ()
 
+    @property
+    def lookup_fields(self):
+        return {"number": self.number_key}
+
     # -- matching: sales documents by number ---------------------------------------
     def odoo_match_values(self, move):
         sales = move.move_type in ("out_invoice", "out_refund") and move.name and move.name != "/"
@@ -485,6 +493,8 @@ class PaymentMapper(Mapper):
     number_key = None
     statuses = []
     default_statuses = ()
+    identity_keys = ("Invoice.InvoiceID", "CreditNote.CreditNoteID", "Amount", "Date", "Reference",
+                     "Account.Code", "Account.AccountID")
 
     def sides(self, partial):
         """(invoice line, counterpart line) when one side is an invoice, else (None, None)."""
@@ -618,6 +628,16 @@ class AllocationMapper(PaymentMapper):
     entity = "Allocations"
     id_key = "AllocationID"
     import_dependencies = ()
+    identity_keys = ("Invoice.InvoiceID", "CreditNote.CreditNoteID", "Amount", "Date")
+
+    def changed_since(self, client, since, payloads, params):
+        """Allocations have no list of their own: they are read with their credit notes."""
+        ids = sorted({p["CreditNote"]["CreditNoteID"] for p in payloads if p.get("CreditNote")})
+        for start in range(0, len(ids), 40):
+            where = " OR ".join(f'CreditNoteID==Guid("{i}")' for i in ids[start:start + 40])
+            for note in client.iter_all("CreditNotes", where=where, if_modified_since=since):
+                for allocation in note.get("Allocations") or []:
+                    yield dict(allocation, CreditNote={"CreditNoteID": note["CreditNoteID"]})
 
     def is_allocation(self, partial):
         debit, credit = partial.debit_move_id.move_id, partial.credit_move_id.move_id

@@ -22,7 +22,7 @@ import logging
 import re
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo import _, fields
 
@@ -32,6 +32,13 @@ from .mappers import MAPPERS, MappingError, SkipRecord
 _logger = logging.getLogger(__name__)
 
 IMPORT_CHUNK = 200  # Xero records handled per round of Odoo queries
+INDEX_CHUNK = 1000  # Xero records indexed per round (one page)
+WHERE_MAX = 1500  # characters of one targeted ``where`` look-up (Xero takes it in the URL)
+#: an intent younger than this is replayed with its Idempotency-Key (Xero keeps keys ~6 minutes);
+#: an older one is looked up among the records Xero changed since it was written
+REPLAY_WINDOW = timedelta(minutes=5)
+#: how far before an intent the look-up reads Xero's changes (clocks of Odoo and Xero differ)
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 def _chunks(items, size):
@@ -57,6 +64,10 @@ def _is_uuid(value):
     except ValueError:
         return False
     return True
+
+
+def _where_quote(value):
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 _MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
@@ -146,6 +157,7 @@ class SyncEngine:
         self.counts = Counter()
         self.pending_lines = []
         self.client = None
+        self.unresolved = set()  # ids of records whose earlier create is still unknown
 
     # ------------------------------------------------------------------ common
     def _start(self, entity, direction, total=0):
@@ -160,6 +172,8 @@ class SyncEngine:
             before_wait=self._before_wait, wait_budget=120.0 if self.commit else 20.0)
         self.client.on_limits = self.limits.update
         self.Binding = self.env["xero.binding"].sudo()
+        self.Remote = self.env["xero.remote.record"].sudo()
+        self.Intent = self.env["xero.push.intent"].sudo()
 
     def _flush(self):
         """Write the run's counters and the pending log lines."""
@@ -225,11 +239,20 @@ class SyncEngine:
         mapper = self.mapper
         lines = self.mapping._lines("to_xero")
         clearable = mapper.clearable_keys(lines)
+        self._resolve_intents()
         bindings = self.Binding._for_records(self.connection, records)
+        conflicts = self.Intent._conflicts_of(self.connection, mapper.entity, records)
 
         to_create, to_update = [], []
         for record in records:
             binding = bindings[record.id]
+            if record.id in conflicts and not binding.xero_id:
+                self._failed(record, binding, conflicts[record.id])
+                continue
+            if record.id in self.unresolved and not binding.xero_id:
+                self._failed(record, binding, _("Not sent yet: an earlier push's answer was lost and Xero "
+                                                "could not be asked what it created; the next sync asks again."))
+                continue
             if binding.xero_locked:
                 self._line(record, binding, "skip", binding.xero_locked, state="warning")
                 binding.need_sync = False
@@ -335,30 +358,37 @@ class SyncEngine:
         return self._end()
 
     def _match_in_xero(self, items, to_update, clearable):
-        """Link never-pushed records to the Xero record they match; returns the ones to create."""
-        if not items or not self.mapper.match_keys:
+        """Link never-pushed records to the Xero record they match; returns the ones to create.
+
+        Matching reads the local index of Xero's match keys, brought up to date first (one
+        ``If-Modified-Since`` read once the index is complete, else targeted look-ups of these
+        records' keys): its cost grows with the records sent, never with the organisation.
+        """
+        mapper = self.mapper
+        if not items or not mapper.match_keys:
             return items
+        wanted = [mapper.odoo_match_values(item.record) for item in items]
         try:
-            xero_records = list(self.client.iter_all(self.mapper.entity, **self._list_params()))
+            self._refresh_index(wanted)
         except xc.XeroError as exc:
-            if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
+            if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError)):
                 raise
             for item in items:
                 self._failed(item.record, item.binding, _("Not sent: %(error)s", error=exc.message), exc.detail)
             return []
-        taken = set(self._bound(self.mapper.model, xero_ids=[r.get(self.mapper.id_key) for r in xero_records])
-                    .mapped("xero_id"))
-        id_key = self.mapper.id_key
-        matcher = Matcher(self.mapper, [r for r in xero_records if r.get(id_key) not in taken],
-                          self.mapper.xero_match_values, lambda r: r[id_key])
+        rows = self.Remote._candidates(self.connection, mapper.entity, wanted, mapper.match_keys)
+        taken = set(self._bound(mapper.model, xero_ids=[r["xero_id"] for r in rows]).mapped("xero_id"))
+        matcher = Matcher(mapper, [r for r in rows if r["xero_id"] not in taken], lambda r: r,
+                          lambda r: r["xero_id"])
         remaining = []
-        for item in items:
-            found, key, ambiguous = matcher.match(self.mapper.odoo_match_values(item.record))
+        for item, values in zip(items, wanted):
+            found, key, ambiguous = matcher.match(values)
             if ambiguous:
-                self._ambiguous(item.record, item.binding, key, [self._xero_label(r) for r in ambiguous], "Xero")
+                self._ambiguous(item.record, item.binding, key, [r["label"] or r["xero_id"] for r in ambiguous],
+                                "Xero")
             elif found:
-                item.binding.write({"xero_id": found[id_key], "payload_hash": False})
-                item.payload[id_key] = found[id_key]
+                item.binding.write({"xero_id": found["xero_id"], "payload_hash": False})
+                item.payload[mapper.id_key] = found["xero_id"]
                 for k in clearable:
                     item.payload.setdefault(k, "")
                 item.create = False
@@ -366,6 +396,178 @@ class SyncEngine:
             else:
                 remaining.append(item)
         return remaining
+
+    # ------------------------------------------------------------------ index of Xero's match keys
+    def _index_state(self):
+        return self.env["xero.remote.index"].sudo()._of(self.connection, self.mapper.entity)
+
+    def _index(self, datas):
+        """Keep the index of what Xero holds current with records just read or written."""
+        mapper = self.mapper
+        if not mapper.match_keys:
+            return
+        self.Remote._upsert(self.connection, mapper.entity, [
+            (d[mapper.id_key], self._xero_label(d), d.get("ContactStatus") or d.get("Status"),
+             _xero_time(d.get("UpdatedDateUTC")), mapper.xero_match_values(d))
+            for d in datas if d.get(mapper.id_key)])
+
+    def _index_read(self, pages):
+        """Index what ``pages`` (an iterable of records) yields, page by page; returns
+        ``(records seen, newest UpdatedDateUTC)``."""
+        seen, newest = 0, None
+        for chunk in _ichunks(pages, INDEX_CHUNK):
+            self._index(chunk)
+            seen += len(chunk)
+            for data in chunk:
+                stamp = _xero_time(data.get("UpdatedDateUTC"))
+                if stamp and (newest is None or stamp > newest):
+                    newest = stamp
+        return seen, newest
+
+    def _refresh_index(self, wanted):
+        """Bring the index up to date for matching ``wanted`` (match values of the records to create)."""
+        state = self._index_state()
+        params = dict(self._list_params(), **self._summary_params())
+        if state.complete:
+            if state.cursor:
+                params["if_modified_since"] = (state.cursor - timedelta(seconds=1)).replace(tzinfo=timezone.utc)
+            _seen, newest = self._index_read(self.client.iter_all(self.mapper.entity, **params))
+            if newest and (not state.cursor or newest > state.cursor):
+                state.cursor = newest
+            return
+        for where in self._lookup_wheres(wanted):
+            self._index_read(self.client.iter_all(self.mapper.entity, where=where, **params))
+
+    def _lookup_wheres(self, wanted):
+        """Targeted ``where`` filters (OR of the records' keys, within URL limits) finding every Xero
+        record that shares a match key with one of ``wanted``."""
+        clauses = []
+        for key in self.mapper.match_keys:
+            field = self.mapper.lookup_fields.get(key)
+            if not field:
+                continue
+            case = "ToUpper" if key in self.mapper.upper_keys else "ToLower"
+            for value in sorted({v[key] for v in wanted if v.get(key)}):
+                value = value.upper() if case == "ToUpper" else value
+                clauses.append(f'({field}!=null&&{field}.{case}()=="{_where_quote(value)}")')
+        where = ""
+        for clause in clauses:
+            if where and len(where) + len(clause) + 4 > WHERE_MAX:
+                yield where
+                where = ""
+            where = f"{where} OR {clause}" if where else clause
+        if where:
+            yield where
+
+    def _summary_params(self):
+        return {"summary_only": True} if xc.ENTITIES[self.mapper.entity].get("summary") else {}
+
+    def _index_complete(self, newest):
+        """A full read of the entity went into the index: from now on, changes are enough."""
+        if not self.mapper.match_keys:
+            return
+        state = self._index_state()
+        values = {"complete": True}
+        if newest and (not state.cursor or newest > state.cursor or not state.complete):
+            values["cursor"] = newest
+        state.write(values)
+
+    # ------------------------------------------------------------------ creates in flight
+    def _resolve_intents(self):
+        """Settle creates of this entity whose answer was lost (crash, timeout, rollback) before
+        anything is created again: replay the stored request with its Idempotency-Key while Xero keeps
+        it, else find what Xero created since; link what was created, so nothing is created twice."""
+        intents = self.Intent._orphans(self.connection, self.mapper.entity)
+        if not intents:
+            return
+        try:
+            for intent in intents:
+                try:
+                    self._resolve_intent(intent)
+                except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
+                    raise
+                except xc.XeroPayloadError:
+                    intent.unlink()  # the SDK refuses the stored request: it never reached Xero
+                except xc.XeroError as exc:
+                    # still unknown: these records wait; the others go on
+                    _logger.info("Xero create in flight %s not resolved yet: %s", intent.id, exc)
+                    self.unresolved.update(json.loads(intent.res_ids))
+        finally:
+            intents._settle()
+
+    def _resolve_intent(self, intent):
+        mapper = self.mapper
+        items = intent._items()
+        age = fields.Datetime.now() - intent.sent_at
+        if age < REPLAY_WINDOW:
+            results = self._send([p for _r, p in items], intent.idempotency_key, create=True)
+            how = _("Xero had created it from an earlier push whose answer was lost (replayed); linked.")
+        else:
+            results = self._find_created(intent, items)
+            how = _("Found in Xero, created by an earlier push whose answer was lost; linked.")
+            if results is None:
+                return  # marked as a conflict: a person decides
+        Model = self.env[intent.res_model].with_context(active_test=False)
+        records = Model.browse([r for r, _p in items]).exists()
+        bindings = self.Binding._for_records(self.connection, records)
+        for (res_id, payload), result in zip(items, results):
+            if not result or xc.result_errors(result) or not result.get(mapper.id_key):
+                continue  # Xero did not create it: the push creates it as usual
+            self._index([result])
+            xero_id = result[mapper.id_key]
+            record = Model.browse(res_id)
+            binding = bindings.get(res_id)
+            other = self.Binding.search([("connection_id", "=", self.connection.id),
+                                         ("xero_id", "=", xero_id)], limit=1)
+            if binding is None or (binding.xero_id and binding.xero_id != xero_id) or (other and other != binding):
+                self.counts["warning"] += 1
+                self.pending_lines.append({
+                    "log_id": self.log.id, "res_model": intent.res_model, "res_id": res_id if binding else False,
+                    "record_name": self._xero_label(result), "xero_id": xero_id, "action": "warning",
+                    "state": "warning",
+                    "message": _("An earlier push created this Xero record, but its Odoo record is gone or "
+                                 "linked to another Xero record; check it in Xero.")})
+                continue
+            binding.write({
+                "xero_id": xero_id, "xero_number": result.get(mapper.number_key) or False,
+                "payload_hash": xc.payload_hash(payload), "push_count": binding.push_count + 1,
+                "state": "synced", "last_sync_date": fields.Datetime.now(), "last_error": False,
+                "last_error_detail": False, "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
+                **self._flags(result)})
+            self._line(record, binding, "link", how, xero_id=xero_id)
+        intent.unlink()
+
+    def _find_created(self, intent, items):
+        """Xero's records created for ``items`` (None where Xero has none): what Xero changed since
+        the intent, compared on the payloads' identifying values.  None when a record cannot be told
+        apart (the intent is then a conflict for a person to settle)."""
+        mapper = self.mapper
+        since = (intent.sent_at - CLOCK_SLACK).replace(tzinfo=timezone.utc)
+        taken = set()
+        found = [[] for _i in items]
+        for data in mapper.changed_since(self.client, since, [p for _r, p in items], self._list_params()):
+            xero_id = data.get(mapper.id_key)
+            for n, (_res_id, payload) in enumerate(items):
+                if xero_id and mapper.same_created(data, payload):
+                    found[n].append(data)
+                    taken.add(xero_id)
+        bound = {b.xero_id: b.res_id for b in self._bound(intent.res_model, xero_ids=taken)}
+        results, unclear = [], []
+        for (res_id, payload), candidates in zip(items, found):
+            free = [c for c in candidates if bound.get(c[mapper.id_key], res_id) == res_id]
+            if len(free) > 1:
+                unclear.append(_("%(count)s Xero records (%(ids)s) look like the one created for Odoo record "
+                                 "#%(id)s", count=len(free), id=res_id,
+                                 ids=", ".join(self._xero_label(c) for c in free[:5])))
+            results.append(free[0] if len(free) == 1 else None)
+        if unclear:
+            intent.write({"state": "conflict", "message": _(
+                "Not sent again: an earlier push's answer was lost and Xero holds several records that may be "
+                "this one (%(details)s). Link the right one by hand (or delete the extra ones in Xero), then "
+                "dismiss the create in flight in Xero › Configuration › Creates in Flight.",
+                details="; ".join(unclear))})
+            return None
+        return results
 
     def _xero_label(self, data):
         return (data.get("Name") or data.get("Code") or (self.mapper.number_key and data.get(self.mapper.number_key))
@@ -383,26 +585,52 @@ class SyncEngine:
         }, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()
 
+    def _send(self, payloads, key, create):
+        """One write of ``payloads`` with ``key``; Xero's echo of each, in order."""
+        if self.mapper.write_record:  # records Xero writes one by one (e.g. allocations)
+            return [self.mapper.write_record(self.client, payload, f"{key[:100]}-{n}")
+                    for n, payload in enumerate(payloads)]
+        return self.client.write(self.mapper.entity, payloads, create=create, idempotency_key=key)
+
     def _write(self, batch, create):
-        """Write one batch; returns items linked to an existing Xero record, to update."""
+        """Write one batch; returns items linked to an existing Xero record, to update.
+
+        A create batch is written ahead (``xero.push.intent``, committed on its own) and the intent
+        is deleted with the recording of Xero's answer; when the answer is lost, the intent stays
+        and the next push resolves it before creating anything.
+        """
         key = self._idempotency_key(batch, create)
+        payloads = [i.payload for i in batch]
+        intent = self.Intent
+        if create:
+            records = self.env[batch[0].record._name].browse([i.record.id for i in batch])
+            intent = self.Intent._write_ahead(self.connection, self.mapper.entity, key, records, payloads)
         try:
-            if self.mapper.write_record:  # records Xero writes one by one (e.g. allocations)
-                results = [self.mapper.write_record(self.client, item.payload, f"{key[:100]}-{n}")
-                           for n, item in enumerate(batch)]
-            else:
-                results = self.client.write(
-                    self.mapper.entity, [i.payload for i in batch], create=create, idempotency_key=key)
+            results = self._send(payloads, key, create)
         except (xc.XeroAuthError, xc.XeroForbiddenError):
+            intent.unlink()  # refused before Xero did anything
+            intent._settle()
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))
             self._end()
             raise
         except xc.XeroError as exc:
+            unknown = isinstance(exc, xc.XeroTransientError) or (type(exc) is xc.XeroError and not exc.status)
+            if create and unknown:
+                # Xero may or may not have applied it: the intent stays, the next push resolves it
+                message = _("Xero's answer was lost (%(error)s). The next sync checks what Xero created "
+                            "before sending it again, so it will not be duplicated.", error=exc.message)
+            else:
+                intent.unlink()  # Xero refused the request as a whole: nothing was created
+                message = _("Not sent: %(error)s", error=exc.message)
+            intent._settle()
             for item in batch:
-                self._failed(item.record, item.binding, _("Not sent: %(error)s", error=exc.message),
-                             exc.detail)
+                self._failed(item.record, item.binding, message, exc.detail)
+            if isinstance(exc, xc.XeroRateLimitError):
+                self._end()
+                raise
             return []
+        self._index([r for r in results if not xc.result_errors(r)])
         relinked = []
         for item, result in zip(batch, results):
             errors = xc.result_errors(result)
@@ -426,6 +654,8 @@ class SyncEngine:
                 errors = [self.mapper.conflict_message(item.payload) or "\n".join(errors)]
             self._failed(item.record, item.binding, "\n".join(errors),
                          json.dumps(result, default=str, indent=1))
+        intent.unlink()
+        intent._settle()
         if self.commit:
             self._flush()
             self.env.cr.commit()
@@ -519,6 +749,8 @@ class SyncEngine:
                     self.counts["skip"] += len(later)
                     chunk = [d for d in chunk if d not in later]
                 self._import_chunk(chunk, mode)
+                if not preview:
+                    self._index(chunk)
                 for data in chunk:
                     seen_ids.add(data.get(mapper.id_key))
                     stamp = _xero_time(data.get("UpdatedDateUTC"))
@@ -529,6 +761,8 @@ class SyncEngine:
                     self.env.cr.commit()
             if mapper.full_fetch and not ids:
                 self._import_deletions(seen_ids)
+            if not ids and not window and not until and not preview:
+                self._index_complete(newest)  # everything was read: the index is whole
         except xc.XeroError as exc:
             if savepoint:
                 savepoint.close(rollback=True)
@@ -716,6 +950,10 @@ class SyncEngine:
 
     def _import_deletions(self, seen_ids):
         """Linked Xero records missing from a full list were deleted in Xero."""
+        if self.mapper.match_keys:
+            self.env.cr.execute(
+                "DELETE FROM xero_remote_record WHERE connection_id = %s AND entity = %s AND NOT (xero_id = ANY(%s))",
+                (self.connection.id, self.mapper.entity, list(seen_ids)))
         gone = self.Binding.search([
             ("connection_id", "=", self.connection.id), ("res_model", "=", self.mapper.model),
             ("xero_id", "!=", False), ("xero_id", "not in", list(seen_ids))])
@@ -769,28 +1007,23 @@ class SyncEngine:
         """Read everything from Xero once and link what matches; create and change nothing."""
         self._start(entity, "match")
         mapper, id_key = self.mapper, self.mapper.id_key
-        xero_records = list(self.client.iter_all(mapper.entity, **self._list_params()))
-        self.counts["seen"] = len(xero_records)
-        bound = {b.xero_id for b in self._bound(mapper.model, xero_ids=[r.get(id_key) for r in xero_records])}
-        unbound = [r for r in xero_records if r.get(id_key) not in bound]
-        would_create_odoo = []
-        for chunk in _chunks(unbound, IMPORT_CHUNK):
-            values = [mapper.xero_match_values(d) for d in chunk]
-            candidates = mapper.odoo_candidates(self.company, values)
-            linked = set(self._bound(mapper.model, res_ids=candidates.ids).filtered("xero_id").mapped("res_id"))
-            matcher = Matcher(mapper, candidates.filtered(lambda r: r.id not in linked),
-                              mapper.odoo_match_values, lambda r: r.id)
+        would_create_odoo, newest = [], None
+        # page by page: memory stays one page, whatever the organisation holds
+        for chunk in _ichunks(self.client.iter_all(mapper.entity, **self._list_params()), INDEX_CHUNK):
+            self.counts["seen"] += len(chunk)
+            self._index(chunk)
             for data in chunk:
-                found, key, ambiguous = matcher.match(mapper.xero_match_values(data))
-                if ambiguous:
-                    self._ambiguous_xero(data, key, ambiguous)
-                elif found:
-                    existing = self._bound(mapper.model, res_ids=[found.id])[:1] or None
-                    binding = self._bind(found, data, existing, pending=True)
-                    self._line(found, binding, "link", _("Linked by %(key)s.", key=_KEY_LABELS.get(key, key)),
-                               xero_id=data[id_key])
-                elif not mapper.is_archived(data):
-                    would_create_odoo.append(data)
+                stamp = _xero_time(data.get("UpdatedDateUTC"))
+                if stamp and (newest is None or stamp > newest):
+                    newest = stamp
+            bound = {b.xero_id for b in self._bound(mapper.model, xero_ids=[r.get(id_key) for r in chunk])}
+            unbound = [r for r in chunk if r.get(id_key) not in bound]
+            if unbound:
+                would_create_odoo = (would_create_odoo + self._match_chunk(unbound))[:MAX_REPORT_LINES]
+            if self.commit:
+                self._flush()
+                self.env.cr.commit()
+        self._index_complete(newest)
         for data in would_create_odoo[:MAX_REPORT_LINES]:
             self.pending_lines.append({
                 "log_id": self.log.id, "res_model": mapper.model, "res_id": False,
@@ -807,8 +1040,34 @@ class SyncEngine:
                 "message": _("Only in Odoo: a push would create it in Xero."),
             })
         self.log.write({"count_would_create_xero": len(only_odoo),
-                        "count_would_create_odoo": len(would_create_odoo)})
+                        "count_would_create_odoo": self.counts["would_create_odoo_total"]})
         return self._end()
+
+    def _match_chunk(self, unbound):
+        """Link the Xero records of ``unbound`` that match an Odoo record; returns the ones only in Xero
+        (at most MAX_REPORT_LINES are kept for the report)."""
+        mapper, id_key = self.mapper, self.mapper.id_key
+        only_xero = []
+        for chunk in _chunks(unbound, IMPORT_CHUNK):
+            values = [mapper.xero_match_values(d) for d in chunk]
+            candidates = mapper.odoo_candidates(self.company, values)
+            linked = set(self._bound(mapper.model, res_ids=candidates.ids).filtered("xero_id").mapped("res_id"))
+            matcher = Matcher(mapper, candidates.filtered(lambda r: r.id not in linked),
+                              mapper.odoo_match_values, lambda r: r.id)
+            for data in chunk:
+                found, key, ambiguous = matcher.match(mapper.xero_match_values(data))
+                if ambiguous:
+                    self._ambiguous_xero(data, key, ambiguous)
+                elif found:
+                    existing = self._bound(mapper.model, res_ids=[found.id])[:1] or None
+                    binding = self._bind(found, data, existing, pending=True)
+                    self._line(found, binding, "link", _("Linked by %(key)s.", key=_KEY_LABELS.get(key, key)),
+                               xero_id=data[id_key])
+                elif not mapper.is_archived(data):
+                    self.counts["would_create_odoo_total"] += 1
+                    if len(only_xero) < MAX_REPORT_LINES:
+                        only_xero.append(data)
+        return only_xero
 
     # ------------------------------------------------------------------ lines
     def _failed(self, record, binding, message, detail=None):

@@ -21,6 +21,8 @@ from odoo import _, fields
 from odoo.osv import expression
 from odoo.tools import email_normalize
 
+from .xero_client import from_xero_date as xero_date_value
+
 
 class MappingError(Exception):
     """A record cannot be expressed in Xero (or Odoo); the message tells the user what to fix."""
@@ -157,6 +159,12 @@ class Mapper:
     strong_keys = ()
     #: read the whole list on every import (Xero cannot say what was deleted)
     full_fetch = False
+    #: match key -> Xero field, for targeted ``where`` look-ups while the index is incomplete
+    lookup_fields = {}
+    #: match keys looked up upper-case (the others lower-case)
+    upper_keys = ()
+    #: payload paths that identify a record Xero created (found again when the answer was lost)
+    identity_keys = ()
 
     def __init__(self, env, connection=None):
         self.env = env
@@ -317,6 +325,44 @@ class Mapper:
         """What to tell the user when the collision is with another record (None: Xero's words)."""
         return None
 
+    # -- creates whose answer was lost ---------------------------------------------
+    def changed_since(self, client, since, payloads, params):
+        """Xero's records of the entity changed since ``since``: where a lost create would be."""
+        return client.iter_all(self.entity, if_modified_since=since, **params)
+
+    def same_created(self, data, payload):
+        """Whether the Xero record ``data`` is the one created from ``payload``: every identifying
+        value both sides have is equal (and at least one is)."""
+        compared = 0
+        for path in self.identity_keys:
+            mine, theirs = _identity_value(get_path(payload, path)), _identity_value(get_path(data, path))
+            if mine is None or theirs is None:
+                continue
+            if mine != theirs:
+                return False
+            compared += 1
+        return compared > 0
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?")
+
+
+def _identity_value(value):
+    """A comparable form of a payload or Xero value: dates as dates, amounts to 4 decimals, text folded."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return round(float(value), 4)
+    if hasattr(value, "year"):
+        return xero_date_value(value)
+    if isinstance(value, str):
+        if value.startswith("/Date(") or _ISO_DATE.fullmatch(value):
+            return xero_date_value(value)
+        return " ".join(value.split()).casefold()
+    return value
+
 
 def _quote(value):
     return value.replace("\\", "\\\\").replace('"', '\\"')
@@ -357,6 +403,9 @@ class ContactMapper(Mapper):
     MAX_PERSONS = 5
     match_keys = ("email", "number", "name", "vat")
     strong_keys = ("email", "number", "vat")
+    lookup_fields = {"email": "EmailAddress", "number": "ContactNumber", "name": "Name", "vat": "TaxNumber"}
+    upper_keys = ("vat",)
+    identity_keys = ("Name",)  # unique among Xero's active contacts
     conflict_hint = "is already assigned to another contact"
 
     # -- conflicts --------------------------------------------------------------
@@ -570,6 +619,8 @@ class ItemMapper(Mapper):
     limits = {"Name": 50}
     match_keys = ("code",)
     strong_keys = ()
+    lookup_fields = {"code": "Code"}
+    identity_keys = ("Code",)
     full_fetch = True
     conflict_hint = "already exists"
 

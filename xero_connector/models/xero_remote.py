@@ -1,0 +1,214 @@
+"""What Odoo knows of Xero without asking it: an index of match keys, and push intents.
+
+``xero.remote.record`` is a per-connection index of the Xero records' match
+keys (e-mail, number, name, tax number, item code), their status and Xero's
+``UpdatedDateUTC``.  Fetch & Match and full imports fill it completely (page by
+page), every write and every import keeps it current, and before a push
+creates records one ``If-Modified-Since`` read brings it up to date; matching
+a never-pushed record is then a local query whose cost grows with the records
+sent, never with the organisation.  Until an entity's index is complete the
+engine looks the records up with targeted ``where`` filters instead.
+
+``xero.push.intent`` is the write-ahead log of creates: committed (in a cursor
+of its own) before a create batch is sent, deleted in the same transaction that
+records Xero's answer.  An intent that outlives its transaction (a crash, a
+timeout, a rollback) is resolved before anything of that entity is created
+again: by replaying the stored request with its Idempotency-Key while Xero
+still keeps the key, else by finding the records Xero created since the intent.
+"""
+
+import json
+import logging
+
+from psycopg2.extras import execute_values
+
+from odoo import _, api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+#: match key -> column of xero_remote_record
+KEY_COLUMNS = {"email": "k_email", "number": "k_number", "name": "k_name", "vat": "k_vat", "code": "k_code"}
+#: namespace of the session advisory locks that mark an intent as in flight (any int4)
+INTENT_LOCK_NS = 0x58494E54  # "XINT"
+
+
+class XeroRemoteRecord(models.Model):
+    _name = "xero.remote.record"
+    _description = "Xero Record (index)"
+    _log_access = False
+    _order = "id"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    entity = fields.Char(required=True)
+    xero_id = fields.Char("Xero ID", required=True)
+    label = fields.Char()
+    status = fields.Char()
+    updated = fields.Datetime("Changed in Xero")
+    k_email = fields.Char()
+    k_number = fields.Char()
+    k_name = fields.Char()
+    k_vat = fields.Char()
+    k_code = fields.Char()
+
+    _sql_constraints = [("xero_id_uniq", "unique(connection_id, entity, xero_id)",
+                         "A Xero record is indexed once per connection.")]
+
+    def init(self):
+        for column in KEY_COLUMNS.values():
+            self.env.cr.execute(
+                f"CREATE INDEX IF NOT EXISTS xero_remote_record_{column}_idx "
+                f"ON xero_remote_record (connection_id, entity, {column}) WHERE {column} IS NOT NULL")
+
+    @api.model
+    def _upsert(self, connection, entity, rows):
+        """Index (or refresh) Xero records: ``rows`` = [(xero_id, label, status, updated, {key: value})]."""
+        if not rows:
+            return
+        latest = {}
+        for xero_id, label, status, updated, keys in rows:
+            latest[xero_id] = (connection.id, entity, xero_id, (label or "")[:255] or None, status, updated,
+                               *(keys.get(k) for k in KEY_COLUMNS))
+        execute_values(self.env.cr, f"""
+            INSERT INTO xero_remote_record (connection_id, entity, xero_id, label, status, updated,
+                                            {", ".join(KEY_COLUMNS.values())})
+            VALUES %s
+            ON CONFLICT (connection_id, entity, xero_id) DO UPDATE SET
+                label = EXCLUDED.label, status = EXCLUDED.status, updated = EXCLUDED.updated,
+                {", ".join(f"{c} = EXCLUDED.{c}" for c in KEY_COLUMNS.values())}
+        """, list(latest.values()), page_size=1000)
+
+    @api.model
+    def _forget(self, connection, entity, xero_ids):
+        if xero_ids:
+            self.env.cr.execute(
+                "DELETE FROM xero_remote_record WHERE connection_id = %s AND entity = %s AND xero_id = ANY(%s)",
+                (connection.id, entity, list(xero_ids)))
+
+    @api.model
+    def _candidates(self, connection, entity, values_list, keys):
+        """Indexed records whose key equals one of ``values_list``'s: [{"xero_id", "label", key: value}]."""
+        clauses, params = [], [connection.id, entity]
+        for key in keys:
+            wanted = sorted({v[key] for v in values_list if v.get(key)})
+            if wanted:
+                clauses.append(f"{KEY_COLUMNS[key]} = ANY(%s)")
+                params.append(wanted)
+        if not clauses:
+            return []
+        columns = ", ".join(KEY_COLUMNS[k] for k in keys)
+        self.env.cr.execute(f"""
+            SELECT xero_id, label, {columns} FROM xero_remote_record
+             WHERE connection_id = %s AND entity = %s AND ({" OR ".join(clauses)})
+        """, params)
+        return [{"xero_id": row[0], "label": row[1], **dict(zip(keys, row[2:]))} for row in self.env.cr.fetchall()]
+
+
+class XeroRemoteIndex(models.Model):
+    """How far the index of one Xero entity goes, per connection."""
+
+    _name = "xero.remote.index"
+    _description = "Xero Index State"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    entity = fields.Char(required=True)
+    complete = fields.Boolean(help="Every Xero record of the entity has been read once (Fetch & Match or a "
+                                   "full import); later changes come by If-Modified-Since.")
+    cursor = fields.Datetime(help="Xero changes up to this moment are in the index.")
+    count = fields.Integer(compute="_compute_count")
+
+    _sql_constraints = [("entity_uniq", "unique(connection_id, entity)", "One index per connection and entity.")]
+
+    def _compute_count(self):
+        for index in self:
+            index.count = self.env["xero.remote.record"].search_count(
+                [("connection_id", "=", index.connection_id.id), ("entity", "=", index.entity)])
+
+    @api.model
+    def _of(self, connection, entity):
+        index = self.search([("connection_id", "=", connection.id), ("entity", "=", entity)], limit=1)
+        return index or self.create({"connection_id": connection.id, "entity": entity})
+
+
+class XeroPushIntent(models.Model):
+    """A create batch about to be (or being) sent to Xero: the write-ahead log of creates."""
+
+    _name = "xero.push.intent"
+    _description = "Xero Create in Flight"
+    _order = "id"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    entity = fields.Char(required=True, index=True, help="Xero entity, e.g. Contacts.")
+    idempotency_key = fields.Char(required=True)
+    sent_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    res_model = fields.Char(required=True)
+    res_ids = fields.Char(required=True, help="JSON list of the Odoo record ids, in the batch's order.")
+    payloads = fields.Text(required=True, help="JSON list of the payloads sent, in order.")
+    state = fields.Selection([("open", "In flight or unresolved"), ("conflict", "Needs a person")],
+                             default="open", required=True)
+    message = fields.Text()
+
+    @api.model
+    def _write_ahead(self, connection, entity, key, records, payloads):
+        """Commit the intent in a cursor of its own (so it outlives a rollback or a crash of this one),
+        and mark it in flight for as long as this transaction lives; returns the intent (this env)."""
+        values = {"connection_id": connection.id, "entity": entity, "idempotency_key": key,
+                  "res_model": records._name, "res_ids": json.dumps(records.ids),
+                  "payloads": json.dumps(payloads, sort_keys=True, default=str)}
+        with self.env.registry.cursor() as cr:
+            intent_id = self.with_env(self.env(cr=cr, su=True)).create(values).id
+        self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
+        return self.sudo().browse(intent_id)
+
+    def _settle(self):
+        """Xero's answer to these intents is recorded (or lost): let go of them when this
+        transaction ends, committed or not.  Until then they stay "in flight", even across
+        the commits a long run makes while it waits on Xero's rate limit."""
+        cr, ids = self.env.cr, list(self.ids)
+
+        def release():
+            for intent_id in ids:
+                try:
+                    cr.execute("SELECT pg_advisory_unlock(%s, %s)", (INTENT_LOCK_NS, intent_id))
+                except Exception:  # noqa: BLE001 - the connection is gone, and so is the lock
+                    _logger.debug("intent lock %s already released", intent_id)
+        cr.postcommit.add(release)
+        cr.postrollback.add(release)
+
+    @api.model
+    def _orphans(self, connection, entity):
+        """Open intents of the entity that no live transaction holds, now held by this one
+        (``_settle`` them once resolved).  A crashed process's intents are orphans at once: its
+        database session, and so its lock, died with it."""
+        self.env.cr.execute("""
+            SELECT id FROM xero_push_intent
+             WHERE connection_id = %s AND entity = %s AND state = 'open'
+             ORDER BY id FOR UPDATE SKIP LOCKED
+        """, (connection.id, entity))
+        mine = []
+        for (intent_id,) in self.env.cr.fetchall():
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
+            if self.env.cr.fetchone()[0]:
+                mine.append(intent_id)
+        return self.sudo().browse(mine)
+
+    @api.model
+    def _conflicts_of(self, connection, entity, records):
+        """{record id: message} of records whose earlier create could not be told apart in Xero."""
+        intents = self.sudo().search([("connection_id", "=", connection.id), ("entity", "=", entity),
+                                      ("res_model", "=", records._name), ("state", "=", "conflict")])
+        found = {}
+        for intent in intents:
+            for res_id in json.loads(intent.res_ids):
+                if res_id in records.ids:
+                    found[res_id] = intent.message
+        return found
+
+    def _items(self):
+        """[(res_id, payload)] in the batch's order."""
+        self.ensure_one()
+        return list(zip(json.loads(self.res_ids), json.loads(self.payloads)))
+
+    def action_dismiss(self):
+        """A person checked Xero: forget the intent (the next push creates what is not linked)."""
+        self.unlink()
+        return True
