@@ -4,6 +4,7 @@ JSON in, JSON out, no authentication, and only answered to loopback clients.
 Errors are ``{"error": "<message>"}`` with 400, 403, 404 or 409.
 """
 
+import datetime
 import ipaddress
 import json
 import re
@@ -14,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import wire, webhooks
 from .faults import FaultError
-from .oauth import ACCOUNTING_SCOPES
+from .oauth import ACCOUNTING_SCOPES, GRANULAR_ONLY_SINCE, RETIRED_SCOPES
 from .resources import COLLECTIONS
 from .resources.chart import seed_organisation
 from .resources.base import Context
@@ -22,7 +23,11 @@ from .state import DEFAULT_SETTINGS, SETTINGS_TYPES, App, Organisation, new_shor
 
 DEFAULT_TIMEZONES = {"US": "EASTERNSTANDARDTIME", "NZ": "NEWZEALANDSTANDARDTIME",
                      "AU": "AUSEASTERNSTANDARDTIME", "GB": "GMTSTANDARDTIME"}
+# What a custom connection is given when "scopes" is not said: the broad set for apps created
+# before 2 March 2026, the granular one for apps created since.
 CUSTOM_CONNECTION_SCOPES = ["accounting.transactions", "accounting.contacts", "accounting.settings"]
+CUSTOM_CONNECTION_GRANULAR_SCOPES = ["accounting.invoices", "accounting.payments", "accounting.banktransactions",
+                                     "accounting.manualjournals", "accounting.contacts", "accounting.settings"]
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -266,15 +271,28 @@ class Control:
                 orgs = orgs if orgs is not None else list(self.state.orgs)
                 if len(orgs) != 1:
                     raise ControlError("a custom connection is bound to exactly one organisation")
-            scopes = body.get("scopes", CUSTOM_CONNECTION_SCOPES if custom else None)
+            created = body.get("created") or datetime.datetime.fromtimestamp(
+                self.state.now(), datetime.timezone.utc).date().isoformat()
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", created):
+                    raise ValueError(created)
+                datetime.date.fromisoformat(created)
+            except (TypeError, ValueError):
+                raise ControlError("created must be a date, YYYY-MM-DD") from None
+            granular_only = created >= GRANULAR_ONLY_SINCE
+            default_scopes = CUSTOM_CONNECTION_GRANULAR_SCOPES if granular_only else CUSTOM_CONNECTION_SCOPES
+            scopes = body.get("scopes", default_scopes if custom else None)
             if scopes is not None and (not isinstance(scopes, list) or not set(scopes) <= ACCOUNTING_SCOPES):
                 raise ControlError("scopes must be a list of accounting scopes")
+            if custom and granular_only and set(scopes) & RETIRED_SCOPES:
+                raise ControlError(f"a custom connection created on or after {GRANULAR_ONLY_SINCE} cannot be "
+                                   f"given {', '.join(sorted(set(scopes) & RETIRED_SCOPES))}")
             client_id = body.get("client_id") or uuid.uuid4().hex.upper()
             if client_id in self.state.apps:
                 raise ControlError(f"app {client_id} already exists", 409)
             app = App(client_id=client_id, client_secret=body.get("client_secret") or secrets.token_urlsafe(36),
                       name=body.get("name") or "Sandbox App", redirect_uris=uris, organisations=orgs,
-                      custom_connection=custom, scopes=scopes)
+                      custom_connection=custom, scopes=scopes, created=created)
             self.state.apps[client_id] = app
             if custom:
                 self.app.oauth.connect_custom(app)

@@ -23,12 +23,23 @@ IDENTITY_SCOPES = {"openid", "profile", "email", "offline_access"}
 _BROAD = ("accounting.transactions", "accounting.contacts", "accounting.settings",
           "accounting.attachments", "accounting.reports.read", "accounting.journals.read",
           "accounting.budgets.read", "accounting.reports.tenninetynine.read")
+# Xero's granular scopes (2026): accounting.invoices covers invoices, credit notes (and their
+# allocations), purchase orders, quotes, repeating invoices, linked transactions and items;
+# accounting.payments payments, overpayments, prepayments and batch payments;
+# accounting.banktransactions bank transactions and transfers; accounting.manualjournals manual
+# journals; accounting.classicexpenses expense claims and receipts.  Each has a .read variant.
+# The broad accounting.reports.read gives way to one read scope per report.
 _GRANULAR = ("accounting.invoices", "accounting.payments", "accounting.banktransactions",
-             "accounting.manualjournals", "accounting.creditnotes", "accounting.purchaseorders",
-             "accounting.quotes", "accounting.overpayments", "accounting.prepayments",
-             "accounting.repeatinginvoices", "accounting.items")
-ACCOUNTING_SCOPES = {s for base in _BROAD + _GRANULAR
+             "accounting.manualjournals", "accounting.classicexpenses")
+_GRANULAR_REPORTS = ("accounting.reports.aged.read", "accounting.reports.balancesheet.read",
+                     "accounting.reports.profitandloss.read", "accounting.reports.trialbalance.read",
+                     "accounting.reports.executivesummary.read", "accounting.reports.bankstatement.read")
+ACCOUNTING_SCOPES = {s for base in _BROAD + _GRANULAR + _GRANULAR_REPORTS
                      for s in ((base,) if base.endswith(".read") else (base, base + ".read"))}
+# Apps created on or after this date may not ask for the broad scopes the granular ones
+# replace (older apps may until September 2027).
+GRANULAR_ONLY_SINCE = "2026-03-02"
+RETIRED_SCOPES = {"accounting.transactions", "accounting.transactions.read", "accounting.reports.read"}
 KNOWN_SCOPES = IDENTITY_SCOPES | ACCOUNTING_SCOPES
 PKCE_CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PKCE_VERIFIER_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
@@ -119,6 +130,27 @@ class OAuth:
             return None, None, "Invalid PKCE parameters: code_challenge_method must be S256 with a valid code_challenge."
         return app, scopes, None
 
+    @staticmethod
+    def _retired_scope_refusal(app, scopes):
+        """Xero's ``error_description`` when ``app`` may not ask for ``scopes``, else None.
+
+        Apps created on or after GRANULAR_ONLY_SINCE are refused the broad scopes that the
+        granular ones replace; the refusal goes back to the (verified) redirect URI as
+        ``error=invalid_scope`` (RFC 6749 4.1.2.1).
+        """
+        retired = [s for s in scopes if s in RETIRED_SCOPES]
+        if not retired or not granular_only(app):
+            return None
+        return (f"Invalid scope for client: {' '.join(retired)} is not available to apps created on or "
+                f"after {GRANULAR_ONLY_SINCE}; ask for the granular scopes (accounting.invoices, "
+                f"accounting.payments, accounting.banktransactions, accounting.manualjournals, ...) instead.")
+
+    @staticmethod
+    def _refuse(params, error, description):
+        extra = {"state": params["state"]} if "state" in params else {}
+        return wire.Response.redirect(_with_query(
+            params["redirect_uri"], error=error, error_description=description, **extra))
+
     def _grantable(self, app):
         tenant_ids = app.organisations if app.organisations is not None else list(self.state.orgs)
         return [self.state.orgs[t] for t in tenant_ids if t in self.state.orgs]
@@ -128,6 +160,9 @@ class OAuth:
             app, scopes, error = self._check_authorize(params)
             if error:
                 return error_page(error)
+            refusal = self._retired_scope_refusal(app, scopes)
+            if refusal:
+                return self._refuse(params, "invalid_scope", refusal)
             orgs = self._grantable(app)
         hidden = "".join(
             f'<input type="hidden" name="{k}" value="{html.escape(params[k])}">'
@@ -153,6 +188,9 @@ class OAuth:
             app, scopes, error = self._check_authorize(params)
             if error:
                 return error_page(error)
+            refusal = self._retired_scope_refusal(app, scopes)
+            if refusal:
+                return self._refuse(params, "invalid_scope", refusal)
             redirect = {"state": params["state"]} if "state" in params else {}
             if params.get("action") == "deny":
                 return wire.Response.redirect(_with_query(params["redirect_uri"], error="access_denied", **redirect))
@@ -352,6 +390,11 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:40em;margin:3em auto}}button{{margin-right:1em}}</style>
 </head><body>{body}</body></html>"""
+
+
+def granular_only(app):
+    """True for apps created on or after GRANULAR_ONLY_SINCE (None: an app from an older state file)."""
+    return bool(app.created) and app.created >= GRANULAR_ONLY_SINCE
 
 
 def error_page(message):

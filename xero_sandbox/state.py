@@ -83,6 +83,9 @@ class App:
     organisations: list = None  # tenant ids the user may grant; None = every organisation
     custom_connection: bool = False
     scopes: list = None  # custom connections: the scopes the app was given
+    # YYYY-MM-DD the app was registered; apps created on or after 2026-03-02 may not ask for the
+    # broad scopes (oauth.GRANULAR_ONLY_SINCE).  None: an app from a state file of before.
+    created: str = None
     user_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     connections: dict = field(default_factory=dict)  # tenant_id -> Connection
 

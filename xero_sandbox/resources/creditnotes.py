@@ -33,8 +33,8 @@ class CreditNotes(Document):
     id_field = "CreditNoteID"
     singular = "credit note"
     label = "Credit Note"
-    read_scopes = ("accounting.transactions.read", "accounting.creditnotes.read")
-    write_scopes = ("accounting.transactions", "accounting.creditnotes")
+    read_scopes = ("accounting.transactions.read", "accounting.invoices.read")
+    write_scopes = ("accounting.transactions", "accounting.invoices")
     writable = {
         **{name: None for name in ("Type", "Date", "DueDate", "LineAmountTypes", "CreditNoteNumber", "Reference",
                                    "BrandingThemeID", "CurrencyCode", "CurrencyRate", "Status")},

@@ -43,8 +43,10 @@ class Items(Collection):
     id_field = "ItemID"
     singular = "item"
     paged = False
-    read_scopes = ("accounting.settings.read",)
-    write_scopes = ("accounting.settings",)
+    # Xero's items answer to the settings scopes and (since the granular scopes of 2026) to
+    # accounting.invoices as well.
+    read_scopes = ("accounting.settings.read", "accounting.invoices.read")
+    write_scopes = ("accounting.settings", "accounting.invoices")
     writable = {
         **{name: None for name in ("Code", "Name", "Description", "PurchaseDescription",
                                    "IsSold", "IsPurchased", "InventoryAssetAccountCode")},

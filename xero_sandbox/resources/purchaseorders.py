@@ -26,8 +26,8 @@ class PurchaseOrders(Document):
     id_field = "PurchaseOrderID"
     singular = "purchase order"
     label = "Purchase Order"
-    read_scopes = ("accounting.transactions.read", "accounting.purchaseorders.read")
-    write_scopes = ("accounting.transactions", "accounting.purchaseorders")
+    read_scopes = ("accounting.transactions.read", "accounting.invoices.read")
+    write_scopes = ("accounting.transactions", "accounting.invoices")
     writable = {
         **{name: None for name in ("Date", "DeliveryDate", "LineAmountTypes", "PurchaseOrderNumber", "Reference",
                                    "BrandingThemeID", "CurrencyCode", "CurrencyRate", "Status", "SentToContact",

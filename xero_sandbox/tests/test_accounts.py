@@ -128,7 +128,7 @@ def test_tax_rate_create_compound_and_update(api, tenant_id, raw):
 
 
 def test_scopes(sandbox, app, raw):
-    tokens = sandbox.connect(app, scope="offline_access accounting.transactions accounting.settings.read")
+    tokens = sandbox.connect(app, scope="offline_access accounting.invoices accounting.settings.read")
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert raw("GET", "Accounts", headers=auth).status_code == 200
     assert raw("GET", "BrandingThemes", headers=auth).status_code == 200
