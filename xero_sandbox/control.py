@@ -37,6 +37,20 @@ class ControlError(Exception):
         self.status = status
 
 
+_PLACEHOLDER = re.compile(r"\{i(:[^{}]*)?\}")
+
+
+def _fill_template(value, i):
+    """The template with every ``{i}``/``{i:<format>}`` in its texts replaced by ``i``."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda m: format(i, (m.group(1) or ":")[1:]), value)
+    if isinstance(value, dict):
+        return {k: _fill_template(v, i) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_template(v, i) for v in value]
+    return value
+
+
 def _is_loopback(ip):
     try:
         return ipaddress.ip_address(ip).is_loopback
@@ -60,6 +74,7 @@ class Control:
             ("POST", r"tenants/([^/]+)/organisation", self.update_org),
             ("GET", r"tenants/([^/]+)/([^/]+)", self.records),
             ("POST", r"tenants/([^/]+)/([^/]+)", self.seed),
+            ("POST", r"tenants/([^/]+)/([^/]+)/bulk", self.bulk_seed),
             ("DELETE", r"tenants/([^/]+)/([^/]+)", self.wipe),
             ("GET", r"requests", self.requests),
             ("DELETE", r"requests", self.clear_requests),
@@ -320,6 +335,36 @@ class Control:
             self._org(tenant_id)
             ctx = Context(self.state, tenant_id, app=None)
             return {collection.plural: [collection.seed(ctx, item) for item in items]}
+
+    def bulk_seed(self, req, tenant_id, resource):
+        """Seed many records fast and answer only their ids (not the records).
+
+        ``{"<Plural>": [objects]}`` stores those, or ``{"template": object, "count": N, "start": 0}``
+        stores N copies of the template with ``{i}`` (or a format such as ``{i:06d}``) in its texts
+        replaced by start, start + 1, ...  Answers ``{"count", "ids", "UpdatedDateUTC"}``.
+        """
+        collection = self._collection(resource)
+        body = self._json(req)
+        items = body.get(collection.plural)
+        if items is not None:
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise ControlError(f'"{collection.plural}" must be a list of objects')
+        else:
+            template, count, start = body.get("template"), body.get("count"), body.get("start", 0)
+            if not isinstance(template, dict):
+                raise ControlError(f'give {{"{collection.plural}": [objects]}} or {{"template": object, "count": N}}')
+            for name, value in (("count", count), ("start", start)):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ControlError(f"{name} must be a whole number, 0 or more")
+            items = (_fill_template(template, i) for i in range(start, start + count))
+        with self.state.lock:
+            self._org(tenant_id)
+            ctx = Context(self.state, tenant_id, app=None)
+            try:
+                ids = [collection.seed(ctx, item)[collection.id_field] for item in items]
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ControlError(f"the template cannot be filled in: {exc}") from None
+            return {"count": len(ids), "ids": ids, "UpdatedDateUTC": wire.iso(ctx.now)}
 
     def wipe(self, req, tenant_id, resource):
         """Forget every record of one resource of one organisation (test isolation)."""

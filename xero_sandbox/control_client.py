@@ -34,8 +34,8 @@ class SandboxControl:
     def __init__(self, url):
         self.url = url
 
-    def call(self, method, path, **kw):
-        resp = requests.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", timeout=30, **kw)
+    def call(self, method, path, timeout=30, **kw):
+        resp = requests.request(method, f"{self.url}/_sandbox/{path.lstrip('/')}", timeout=timeout, **kw)
         resp.raise_for_status()
         return resp.json() if resp.content else None
 
@@ -59,6 +59,13 @@ class SandboxControl:
 
     def seed(self, tenant_id, resource, records):
         return self.call("POST", f"tenants/{tenant_id}/{resource}", json={resource: records})
+
+    def bulk_seed(self, tenant_id, resource, records=None, *, template=None, count=0, start=0):
+        """Seed fast: these records, or ``count`` copies of ``template`` (``{i}`` numbered);
+        returns ``{"count", "ids", "UpdatedDateUTC"}``."""
+        body = {resource: records} if records is not None else {"template": template, "count": count,
+                                                                 "start": start}
+        return self.call("POST", f"tenants/{tenant_id}/{resource}/bulk", json=body, timeout=600)
 
     def requests_log(self, since=0, path_prefix=None):
         params = {"since": since}

@@ -110,16 +110,67 @@ class Contacts(Collection):
         if any(e and not EMAIL_RE.match(e) for e in emails):
             errors.append("Email address must be valid.")
         errors += self._validate_lists(candidate)
-        contacts = [c for c in ctx.store(self.plural).values() if c is not existing]
-        if name and candidate.get("ContactStatus") == "ACTIVE" and any(
-                c.get("ContactStatus") == "ACTIVE" and (c.get("Name") or "").strip().casefold() == name.casefold()
-                for c in contacts):
+        names, numbers = self._keys(ctx)
+        others = {id(existing)} if existing is not None else set()
+        if name and candidate.get("ContactStatus") == "ACTIVE" and names.get(name.casefold(), set()) - others:
             errors.append(f"The contact name {candidate['Name']} is already assigned to another contact. "
                           "The contact name must be unique across all active contacts.")
         number = (candidate.get("ContactNumber") or "").strip().casefold()
-        if number and any((c.get("ContactNumber") or "").strip().casefold() == number for c in contacts):
+        if number and numbers.get(number, set()) - others:
             errors.append("Another contact has this contact number. Please enter a different contact number.")
+        if not errors:  # the write path stores a candidate that passed: keep the index in step
+            self._index_keys(ctx, existing, -1)
+            self._index_keys(ctx, candidate, +1, stored=existing is None)
         return errors
+
+    # The unique-name and unique-number checks look each key up in an index of the organisation's
+    # contacts instead of scanning them all, so a 100,000-contact organisation takes 50 contacts a
+    # call about as fast as an empty one.  The index (object ids by key) is kept per organisation on
+    # the state, updated by the write path (a candidate that passes validation is stored), dropped by
+    # seeding, and rebuilt whenever the store is another object or does not hold the number of
+    # contacts it expects (contacts created by other paths: invoices naming a new contact, wipes).
+    @staticmethod
+    def _contact_keys(record):
+        name = (record.get("Name") or "").strip().casefold() if record.get("ContactStatus") == "ACTIVE" else ""
+        return name, (record.get("ContactNumber") or "").strip().casefold()
+
+    @staticmethod
+    def _memos(ctx):
+        memos = getattr(ctx.state, "_contact_index", None)
+        if memos is None:
+            memos = ctx.state._contact_index = {}
+        return memos
+
+    def _keys(self, ctx):
+        store = ctx.store(self.plural)
+        memos = self._memos(ctx)
+        memo = memos.get(ctx.tenant_id)
+        if memo is None or memo["store"] is not store or memo["size"] != len(store):
+            names, numbers = {}, {}
+            for record in store.values():
+                name, number = self._contact_keys(record)
+                if name:
+                    names.setdefault(name, set()).add(id(record))
+                if number:
+                    numbers.setdefault(number, set()).add(id(record))
+            memo = memos[ctx.tenant_id] = {"store": store, "size": len(store), "names": names, "numbers": numbers}
+        return memo["names"], memo["numbers"]
+
+    def _index_keys(self, ctx, record, sign, stored=False):
+        memo = self._memos(ctx).get(ctx.tenant_id)
+        if record is None or memo is None:
+            return
+        name, number = self._contact_keys(record)
+        for index, key in ((memo["names"], name), (memo["numbers"], number)):
+            if key:
+                ids = index.setdefault(key, set())
+                (ids.add if sign > 0 else ids.discard)(id(record))
+        if stored:
+            memo["size"] += 1
+
+    def seed(self, ctx, record):
+        self._memos(ctx).pop(ctx.tenant_id, None)
+        return super().seed(ctx, record)
 
     @staticmethod
     def _validate_lists(candidate):

@@ -179,6 +179,42 @@ def test_summarize_errors_false_reports_each_element_in_order(api, tenant_id, sa
     assert result[3].contact_id == stored["Fresh 3"]
 
 
+def test_unique_names_and_numbers_follow_seeds_renames_and_archiving(api, tenant_id, sandbox, raw):
+    """The name/number checks use an index of the organisation's contacts: it must see seeded
+    contacts, renamed and archived ones, and contacts that invoices created."""
+    sandbox.call("POST", f"tenants/{tenant_id}/Contacts/bulk",
+                 json={"template": {"Name": "Seeded {i}", "ContactNumber": "S-{i}"}, "count": 3})
+    refused = raw("PUT", "Contacts", params={"summarizeErrors": "false"}, json={"Contacts": [
+        {"Name": "seeded 1"}, {"Name": "Free", "ContactNumber": "s-2"}, {"Name": "Fresh"}]}).json()["Contacts"]
+    assert [c["StatusAttributeString"] for c in refused] == ["ERROR", "ERROR", "OK"]
+    [fresh] = [c for c in sandbox.records(tenant_id) if c["Name"] == "Fresh"]
+    # a rename frees the old name and takes the new one
+    api.update_contact(tenant_id, fresh["ContactID"], Contacts(contacts=[Contact(name="Renamed")]))
+    create(api, tenant_id, Contact(name="Fresh"))
+    with pytest.raises(AccountingBadRequestException) as err:
+        create(api, tenant_id, Contact(name="renamed"))
+    assert err.value.reason == DUPLICATE_NAME.format("renamed")
+    # a contact keeps its own name and number when updated
+    seeded = next(c for c in sandbox.records(tenant_id) if c["Name"] == "Seeded 0")
+    api.update_contact(tenant_id, seeded["ContactID"], Contacts(contacts=[Contact(email_address="s0@x.example")]))
+    # an archived contact's name may be taken again
+    api.update_contact(tenant_id, seeded["ContactID"], Contacts(contacts=[Contact(contact_status="ARCHIVED")]))
+    create(api, tenant_id, Contact(name="Seeded 0"))
+    # a seed replacing a contact (same id) is seen
+    sandbox.call("POST", f"tenants/{tenant_id}/Contacts",
+                 json={"Contacts": [{"ContactID": fresh["ContactID"], "Name": "Reseeded"}]})
+    create(api, tenant_id, Contact(name="Renamed"))
+    with pytest.raises(AccountingBadRequestException):
+        create(api, tenant_id, Contact(name="Reseeded"))
+    # a contact an invoice created by name
+    raw("PUT", "Invoices", json={"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "From Invoice"},
+                                               "LineItems": [{"Description": "x", "Quantity": 1,
+                                                              "UnitAmount": 1}]}]})
+    assert "From Invoice" in {c["Name"] for c in sandbox.records(tenant_id)}
+    with pytest.raises(AccountingBadRequestException):
+        create(api, tenant_id, Contact(name="from invoice"))
+
+
 def test_duplicates_within_one_batch(raw):
     resp = raw("PUT", "Contacts", params={"summarizeErrors": "false"},
                json={"Contacts": [{"Name": "Twin"}, {"Name": "twin"}]})

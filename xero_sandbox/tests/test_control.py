@@ -79,6 +79,37 @@ def test_seed_and_records(sandbox, api, tenant_id):
     assert sandbox.records(tenant_id) == [] and api.get_contacts(tenant_id).contacts == []
 
 
+def test_bulk_seed_numbers_a_template_and_answers_ids_only(sandbox, api, tenant_id):
+    seeded = sandbox.call("POST", f"tenants/{tenant_id}/Contacts/bulk", json={
+        "template": {"Name": "Bulk {i:05d}", "EmailAddress": "c{i}@bulk.example",
+                     "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": "555 {i}"}], "IsCustomer": True},
+        "count": 2500, "start": 10})
+    assert seeded["count"] == 2500 and len(set(seeded["ids"])) == 2500 and "Contacts" not in seeded
+    stored = sandbox.records(tenant_id)
+    assert [c["ContactID"] for c in stored] == seeded["ids"]
+    first, last = stored[0], stored[-1]
+    assert (first["Name"], first["EmailAddress"], first["Phones"][0]["PhoneNumber"]) == (
+        "Bulk 00010", "c10@bulk.example", "555 10")
+    assert last["Name"] == "Bulk 02509" and last["ContactStatus"] == "ACTIVE" and last["IsCustomer"] is True
+    assert first["UpdatedDateUTC"] == last["UpdatedDateUTC"]
+    # what the Accounting API lists, paged like Xero
+    page = api.get_contacts(tenant_id, page=3, page_size=1000)
+    assert len(page.contacts) == 500 and page.pagination.item_count == 2500
+    # a list of records, stored as given (ids kept)
+    given = "0c5b3c1e-4f3a-4d7e-9a64-0e3c2b1a0f01"
+    seeded = sandbox.call("POST", f"tenants/{tenant_id}/Contacts/bulk", json={"Contacts": [
+        {"ContactID": given, "Name": "Given"}, {"Name": "Other"}]})
+    assert seeded["count"] == 2 and seeded["ids"][0] == given
+    assert api.get_contact(tenant_id, given).contacts[0].name == "Given"
+    for bad in ({}, {"template": {"Name": "x"}, "count": -1}, {"template": {"Name": "x"}, "count": True},
+                {"template": "x", "count": 1}, {"Contacts": [1]}, {"template": {"Name": "{i:q}"}, "count": 1}):
+        resp = requests.post(f"{sandbox.url}/_sandbox/tenants/{tenant_id}/Contacts/bulk", json=bad, timeout=10)
+        assert resp.status_code == 400, (bad, resp.text)
+    resp = requests.post(f"{sandbox.url}/_sandbox/tenants/{tenant_id}/Nothing/bulk", json={}, timeout=10)
+    assert resp.status_code == 404
+    assert len(sandbox.records(tenant_id)) == 2502
+
+
 def test_request_log_redacts_secrets(sandbox, app, tokens, raw):
     seq = max(e["seq"] for e in sandbox.log(path_prefix=None))
     raw("PUT", "Contacts", headers={"Idempotency-Key": "log-1"}, json=contacts_body("Logged"),
