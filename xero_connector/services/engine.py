@@ -430,7 +430,8 @@ class SyncEngine:
         params = dict(self._list_params(), **self._summary_params())
         if state.complete:
             if state.cursor:
-                params["if_modified_since"] = (state.cursor - timedelta(seconds=1)).replace(tzinfo=timezone.utc)
+                # inclusive (Xero's header has whole seconds): what changed in the cursor's second is read again
+                params["if_modified_since"] = state.cursor.replace(tzinfo=timezone.utc)
             _seen, newest = self._index_read(self.client.iter_all(self.mapper.entity, **params))
             if newest and (not state.cursor or newest > state.cursor):
                 state.cursor = newest
