@@ -150,14 +150,29 @@ class XeroPushIntent(models.Model):
     @api.model
     def _write_ahead(self, connection, entity, key, records, payloads):
         """Commit the intent in a cursor of its own (so it outlives a rollback or a crash of this one),
-        and mark it in flight for as long as this transaction lives; returns the intent (this env)."""
-        values = {"connection_id": connection.id, "entity": entity, "idempotency_key": key,
-                  "res_model": records._name, "res_ids": json.dumps(records.ids),
-                  "payloads": json.dumps(payloads, sort_keys=True, default=str)}
-        with self.env.registry.cursor() as cr:
-            intent_id = self.with_env(self.env(cr=cr, su=True)).create(values).id
-        self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
+        marked in flight by a session lock of this transaction's connection, taken *before* the intent
+        is visible to anyone; returns the intent (this env). ``_settle`` it once Xero answered."""
+        cr = self.env.cr
+        cr.execute("SELECT nextval('xero_push_intent_id_seq')")
+        intent_id = cr.fetchone()[0]
+        cr.execute("SELECT pg_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
+        with self.env.registry.cursor() as side:
+            side.execute("""
+                INSERT INTO xero_push_intent (id, connection_id, entity, idempotency_key, sent_at, res_model,
+                                              res_ids, payloads, state, create_uid, create_date, write_uid,
+                                              write_date)
+                VALUES (%s, %s, %s, %s, now() at time zone 'UTC', %s, %s, %s, 'open', %s,
+                        now() at time zone 'UTC', %s, now() at time zone 'UTC')
+            """, (intent_id, connection.id, entity, key, records._name, json.dumps(records.ids),
+                  json.dumps(payloads, sort_keys=True, default=str), self.env.uid, self.env.uid))
         return self.sudo().browse(intent_id)
+
+    def _done(self):
+        """Xero's answer is recorded in this transaction: the intents go with it (whoever else
+        may have settled them meanwhile)."""
+        if self.ids:
+            self.env.cr.execute("DELETE FROM xero_push_intent WHERE id = ANY(%s)", (list(self.ids),))
+            self.invalidate_recordset()
 
     def _settle(self):
         """Xero's answer to these intents is recorded (or lost): let go of them when this

@@ -372,6 +372,7 @@ class SyncEngine:
             self._refresh_index(wanted)
         except xc.XeroError as exc:
             if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError)):
+                self._end()
                 raise
             for item in items:
                 self._failed(item.record, item.binding, _("Not sent: %(error)s", error=exc.message), exc.detail)
@@ -488,7 +489,7 @@ class SyncEngine:
                 except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
                     raise
                 except xc.XeroPayloadError:
-                    intent.unlink()  # the SDK refuses the stored request: it never reached Xero
+                    intent._done()  # the SDK refuses the stored request: it never reached Xero
                 except xc.XeroError as exc:
                     # still unknown: these records wait; the others go on
                     _logger.info("Xero create in flight %s not resolved yet: %s", intent.id, exc)
@@ -536,7 +537,7 @@ class SyncEngine:
                 "last_error_detail": False, "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
                 **self._flags(result)})
             self._line(record, binding, "link", how, xero_id=xero_id)
-        intent.unlink()
+        intent._done()
 
     def _find_created(self, intent, items):
         """Xero's records created for ``items`` (None where Xero has none): what Xero changed since
@@ -609,7 +610,7 @@ class SyncEngine:
         try:
             results = self._send(payloads, key, create)
         except (xc.XeroAuthError, xc.XeroForbiddenError):
-            intent.unlink()  # refused before Xero did anything
+            intent._done()  # refused before Xero did anything
             intent._settle()
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))
@@ -622,7 +623,7 @@ class SyncEngine:
                 message = _("Xero's answer was lost (%(error)s). The next sync checks what Xero created "
                             "before sending it again, so it will not be duplicated.", error=exc.message)
             else:
-                intent.unlink()  # Xero refused the request as a whole: nothing was created
+                intent._done()  # Xero refused the request as a whole: nothing was created
                 message = _("Not sent: %(error)s", error=exc.message)
             intent._settle()
             for item in batch:
@@ -655,7 +656,7 @@ class SyncEngine:
                 errors = [self.mapper.conflict_message(item.payload) or "\n".join(errors)]
             self._failed(item.record, item.binding, "\n".join(errors),
                          json.dumps(result, default=str, indent=1))
-        intent.unlink()
+        intent._done()
         intent._settle()
         if self.commit:
             self._flush()
