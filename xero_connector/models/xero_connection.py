@@ -1,8 +1,11 @@
 import calendar
+import contextlib
 import hashlib
 import logging
+import random
 import secrets
 import time
+import zlib
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -17,6 +20,9 @@ from ..services.mappers import MAPPERS
 _logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/xero/oauth/callback"
+# Advisory-lock namespace (first int4 key) of the per-tenant API concurrency slots
+API_SLOT_NAMESPACE = zlib.crc32(b"xero_connector:api_slots") - 2 ** 31
+API_SLOT_WAIT = 60.0  # seconds a call waits for a free slot before giving up (a 'concurrent' limit)
 STATE_TTL = timedelta(minutes=15)
 
 
@@ -366,7 +372,48 @@ class XeroConnection(models.Model):
             token_provider=token_provider,
             client_id=creds["client_id"], client_secret=creds["client_secret"],
             wait_budget=wait_budget, before_wait=before_wait,
+            slot_guard=self._api_slot_guard(creds["tenant_id"] if tenant_id is None else tenant_id),
+            minute_seconds=float(self.env["ir.config_parameter"].sudo().get_param(
+                "xero_connector.rate_limit_minute_seconds", xc.MINUTE_SECONDS) or xc.MINUTE_SECONDS),
         )
+
+    def _api_slot_guard(self, tenant_id):
+        """``callable() -> context manager`` holding one of the tenant's ``xc.CONCURRENT_SLOTS``.
+
+        A slot is a PostgreSQL session-level advisory lock ``(API_SLOT_NAMESPACE,
+        tenant hash * 8 + slot)`` taken on a cursor of its own, so it is shared by every Odoo
+        worker and server on this database, independent of the caller's transaction (its
+        commits, rollbacks or errors), and released right after the request, or by PostgreSQL
+        when a killed process's connection goes.  All taken: wait briefly and try again.
+        """
+        if not tenant_id:
+            return None
+        base = (zlib.crc32(tenant_id.encode()) & 0x0FFFFFFF) * 8
+        registry = self.env.registry
+
+        @contextlib.contextmanager
+        def guard():
+            deadline = time.monotonic() + API_SLOT_WAIT
+            with registry.cursor() as cr:
+                slot = None
+                while slot is None:
+                    for n in range(xc.CONCURRENT_SLOTS):
+                        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (API_SLOT_NAMESPACE, base + n))
+                        if cr.fetchone()[0]:
+                            slot = n
+                            break
+                    else:
+                        if time.monotonic() > deadline:
+                            raise xc.XeroRateLimitError(
+                                _("%(count)s calls to this Xero organisation are under way in other Odoo "
+                                  "workers; try again in a moment.", count=xc.CONCURRENT_SLOTS),
+                                retry_after=1, problem="concurrent")
+                        time.sleep(0.02 + random.random() * 0.08)
+                try:
+                    yield slot
+                finally:
+                    cr.execute("SELECT pg_advisory_unlock(%s, %s)", (API_SLOT_NAMESPACE, base + slot))
+        return guard
 
     def _ensure_connected(self):
         self.ensure_one()

@@ -8,6 +8,13 @@ step, and takes a PostgreSQL advisory lock per connection and entity so that
 several Odoo servers sharing the database never run the same sync twice at
 once: a second runner skips and says so.
 
+Xero's rate limits: every request holds one of the organisation's 5 concurrency slots
+(advisory locks shared by all workers, see ``xero.connection._client``) and waits out a
+spent minute window after committing.  A limit that cannot be waited out (Xero's day budget,
+or a minute budget taken by other workers) pauses the job: what was done stays committed, the
+job waits (state ``waiting``, ``not_before`` = when Xero's budget comes back, said on the job
+and the connection), the cron is triggered for then, and the job resumes at the step it was in.
+
 ``xero.sync.schedule`` rows own ``ir.cron`` records (no home-made scheduler).
 """
 
@@ -19,6 +26,7 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
 from ..services import xero_client as xc
 from ..services.engine import SyncEngine
@@ -58,9 +66,17 @@ class XeroSyncJob(models.Model):
     trigger = fields.Selection([("manual", "Manual run"), ("button", "Sync button"), ("cron", "Schedule"),
                                 ("auto", "Automatic push")], default="manual", required=True)
     schedule_id = fields.Many2one("xero.sync.schedule", ondelete="set null")
-    state = fields.Selection([("queued", "Queued"), ("running", "Running"), ("done", "Done"),
+    state = fields.Selection([("queued", "Queued"), ("waiting", "Waiting for Xero's budget"),
+                              ("running", "Running"), ("done", "Done"),
                               ("partial", "Done with errors"), ("failed", "Failed")],
                              default="queued", required=True, index=True)
+    not_before = fields.Datetime(
+        "Resumes At", index=True, copy=False,
+        help="When Xero's rate limit budget comes back: the queued-syncs cron runs the job from then on.")
+    wait_problem = fields.Selection([("day", "Day limit"), ("minute", "Minute limit"),
+                                     ("concurrent", "Concurrent calls"), ("appminute", "App minute limit")],
+                                    "Waiting For", copy=False)
+    step_notes = fields.Json(copy=False)  # {"notes": [...], "problems": [...]} of the steps run before a pause
     steps_done = fields.Integer()
     steps_total = fields.Integer()
     log_ids = fields.One2many("xero.sync.log", "job_id", string="Runs")
@@ -77,20 +93,24 @@ class XeroSyncJob(models.Model):
 
     # ------------------------------------------------------------------ queueing
     @api.model
-    def _queue(self, values):
+    def _queue(self, values, at=None):
+        """Create a job and trigger the queued-syncs cron (at once after commit, or ``at``)."""
         job = self.sudo().create(values)
-        self.env.ref("xero_connector.ir_cron_xero_sync_jobs").sudo()._trigger()
+        self.env.ref("xero_connector.ir_cron_xero_sync_jobs").sudo()._trigger(at=at)
         return job
 
     @api.model
     def _cron_run_queued(self, limit=10):
-        """Run queued jobs, one at a time; each job is taken with SKIP LOCKED."""
+        """Run queued jobs, and waiting ones whose time has come, one at a time; each job is
+        taken with SKIP LOCKED."""
         done = 0
         for _i in range(limit):
+            self.flush_model(["state", "not_before"])
             self.env.cr.execute("""
-                SELECT id FROM xero_sync_job WHERE state = 'queued'
-                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-            """)
+                SELECT id FROM xero_sync_job
+                 WHERE state IN ('queued', 'waiting') AND (not_before IS NULL OR not_before <= %s)
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, [fields.Datetime.now()])
             row = self.env.cr.fetchone()
             if not row:
                 break
@@ -98,7 +118,7 @@ class XeroSyncJob(models.Model):
             job.state = "running"
             job._run()
             done += 1
-            remaining = self.search_count([("state", "=", "queued")])
+            remaining = self.search_count([("state", "in", ("queued", "waiting"))])
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             if self._commits():
                 self.env.cr.commit()
@@ -120,16 +140,27 @@ class XeroSyncJob(models.Model):
                 if direction == "export" or MAPPERS[entity].entity not in ("Allocations",)]
 
     def _run(self):
+        """Run the steps (a job resumed after a pause starts at the step it was in)."""
         self.ensure_one()
         connection = self.connection_id
         steps = self._steps()
-        self.write({"steps_total": len(steps), "steps_done": 0, "date_start": fields.Datetime.now()})
-        problems, notes = [], []
-        for entity, direction in steps:
+        if not self.date_start:
+            self.write({"steps_total": len(steps), "steps_done": 0, "date_start": fields.Datetime.now()})
+        saved = self.step_notes or {}
+        problems, notes = list(saved.get("problems", [])), list(saved.get("notes", []))
+        reset_at = connection._xero_day_limit_until()
+        if reset_at:  # Xero's day budget is known to be spent: wait without asking Xero again
+            return self._wait_for_budget("day", reset_at, connection._xero_day_limit_message())
+        for index, (entity, direction) in enumerate(steps):
+            if index < self.steps_done:
+                continue
             try:
                 note = self._run_step(connection, entity, direction)
                 if isinstance(note, str):
                     notes.append(note)
+            except xc.XeroRateLimitError as exc:
+                self.step_notes = {"problems": problems, "notes": notes}
+                return self._wait_for_budget(exc.problem, _utc(exc.reset_at), exc.message)
             except xc.XeroError as exc:
                 problems.append(_("%(entity)s: %(error)s", entity=entity, error=exc.message))
                 if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
@@ -139,18 +170,49 @@ class XeroSyncJob(models.Model):
             self.steps_done += 1
             if self._commits():
                 self.env.cr.commit()
-        logs = self.log_ids
+        # a step run again after a pause: its latest run decides (the interrupted one stays listed)
+        latest = {}
+        for log in self.log_ids.sorted("id"):
+            latest[(log.entity, log.direction)] = log
+        logs = self.env["xero.sync.log"].union(*latest.values()) if latest else self.log_ids
         failed = sum(logs.mapped("count_failed")) + sum(logs.mapped("count_ambiguous"))
         state = "failed" if problems and not logs else "partial" if problems or failed else "done"
         summary = "\n".join([log.name + ": " + (log.message or "") for log in logs.sorted("id")] + notes + problems)
         self.write({"state": state, "message": summary or _("Nothing to do."),
-                    "date_end": fields.Datetime.now()})
+                    "date_end": fields.Datetime.now(), "not_before": False, "wait_problem": False,
+                    "step_notes": False})
         self._notify_end()
         return state
+
+    def _wait_for_budget(self, problem, reset_at, reason):
+        """Pause: Xero's ``problem`` budget comes back at ``reset_at`` (naive UTC); resume then."""
+        self.ensure_one()
+        if problem == "day":
+            self.connection_id.sudo()._xero_note_day_limit(reset_at)
+        when = self._when_words(reset_at)
+        self.write({
+            "state": "waiting", "not_before": reset_at, "wait_problem": problem if problem in dict(
+                self._fields["wait_problem"].selection) else False,
+            "message": _("Paused: %(reason)s What was done is saved; the rest (from step %(step)s of %(total)s) "
+                         "runs automatically %(when)s.", reason=reason, step=self.steps_done + 1,
+                         total=self.steps_total, when=when),
+        })
+        self.env.ref("xero_connector.ir_cron_xero_sync_jobs").sudo()._trigger(at=reset_at)
+        if self.user_id and self.trigger in ("manual", "button", "auto"):
+            self.env["bus.bus"]._sendone(self.user_id.partner_id, "simple_notification", {
+                "type": "warning", "title": _("Xero sync paused"), "message": self.message, "sticky": False})
+        if self._commits():
+            self.env.cr.commit()
+        return "waiting"
+
+    def _when_words(self, at):
+        return _when_words(self.env, at, self.user_id.tz or self.company_id.partner_id.tz)
 
     def _run_step(self, connection, entity, direction):
         """One entity one way, under the (connection, entity) advisory lock."""
         key = _lock_key(connection.id, entity)
+        Log = self.env["xero.sync.log"]
+        before = Log.search([], order="id desc", limit=1).id or 0
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", (key,))
         if not self.env.cr.fetchone()[0]:
             message = _("%(entity)s %(direction)s skipped: another Odoo worker is syncing it right now.",
@@ -171,11 +233,11 @@ class XeroSyncJob(models.Model):
                     return None
                 since, until = self._window()
                 log = engine.pull(entity, mapping, since=since, until=until, preview=self.preview)
-            (log | self.env["xero.sync.log"].search([("id", ">", log.id), ("job_id", "=", False),
-                                                     ("connection_id", "=", connection.id)])).write(
-                {"job_id": self.id})
             return log
         finally:
+            # this step's runs (its dependencies' too), also when it stopped on a rate limit
+            Log.search([("id", ">", before), ("job_id", "=", False),
+                        ("connection_id", "=", connection.id)]).write({"job_id": self.id})
             self.env.cr.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def _log_trigger(self):
@@ -238,6 +300,19 @@ class XeroSyncJob(models.Model):
 def threading_current():
     import threading
     return threading.current_thread()
+
+
+def _when_words(env, at, tz=None):
+    """``at 24 Nov 2026, 00:00:05 (Europe/Brussels), in 5 h 3 min`` for a naive UTC datetime."""
+    tz = tz or env.user.tz or "UTC"
+    seconds = (at - fields.Datetime.now()).total_seconds()
+    return _("at %(at)s (%(tz)s), in %(delay)s", at=format_datetime(env, at, tz=tz), tz=tz,
+             delay=xc._wait_words(max(0, seconds)))
+
+
+def _utc(timestamp):
+    """POSIX time -> naive UTC datetime (as Odoo stores them), rounded up to the second."""
+    return datetime.utcfromtimestamp(int(timestamp) + 1)
 
 
 class XeroSyncLogJob(models.Model):
@@ -424,6 +499,38 @@ class XeroConnectionJobs(models.Model):
     last_run = fields.Datetime("Last Run", compute="_compute_health")
     api_minute_left = fields.Integer("API Calls Left (minute)", compute="_compute_health")
     api_day_left = fields.Integer("API Calls Left (day)", compute="_compute_health")
+    day_limit_reset_at = fields.Datetime(
+        "Day Limit Resets At", readonly=True, copy=False,
+        help="Xero said this organisation's daily API budget is used up until then; sync runs wait for it.")
+    day_limit_message = fields.Char("Xero Day Limit", compute="_compute_day_limit_message")
+
+    @api.depends("day_limit_reset_at")
+    def _compute_day_limit_message(self):
+        for connection in self:
+            connection.day_limit_message = connection._xero_day_limit_message() or False
+
+    def _xero_day_limit_until(self):
+        """When Xero's spent day budget comes back (naive UTC), or None when it is not known to be spent."""
+        self.ensure_one()
+        reset_at = self.sudo().day_limit_reset_at
+        return reset_at if reset_at and reset_at > fields.Datetime.now() else None
+
+    def _xero_day_limit_message(self):
+        reset_at = self._xero_day_limit_until()
+        if not reset_at:
+            return ""
+        tz = self.env.user.tz or self.responsible_user_id.tz or self.company_id.partner_id.tz
+        return _("Xero's daily API limit for this organisation is used up; it comes back %(when)s. Sync runs "
+                 "waiting for it resume then by themselves.", when=_when_words(self.env, reset_at, tz))
+
+    def _xero_note_day_limit(self, reset_at):
+        """Xero answered 429 'day': remember until when, and say it once on the connection."""
+        self.ensure_one()
+        if self.day_limit_reset_at and abs((self.day_limit_reset_at - reset_at).total_seconds()) < 120:
+            return
+        self.day_limit_reset_at = reset_at
+        self.message_post(body=self._xero_day_limit_message(), message_type="notification",
+                          subtype_xmlid="mail.mt_note")
 
     def _compute_health(self):
         since = fields.Datetime.now() - timedelta(hours=24)
@@ -489,9 +596,19 @@ class XeroSyncMixinBackground(models.AbstractModel):
     _inherit = "xero.sync.mixin"
 
     def action_xero_sync(self):
-        """Many records go in the background (a queued job); a handful right away."""
+        """Many records go in the background (a queued job); a handful right away.
+
+        A push right away never waits long on Xero's rate limits: a limit it cannot wait out in
+        a few seconds (the interactive wait budget) hands the records not sent yet over to a
+        background job that runs when Xero's budget is back, and the user is told so.
+        """
         if len(self) <= BACKGROUND_THRESHOLD or self.env.context.get("xero_sync_now"):
-            return super().action_xero_sync()
+            try:
+                return super().action_xero_sync()
+            except UserError as exc:
+                if not isinstance(exc.__cause__, xc.XeroRateLimitError):
+                    raise
+                return self._xero_hand_over(exc.__cause__)
         connection = self.env["xero.connection"]._for_company()
         jobs = self.env["xero.sync.job"]
         for entity, records in self._xero_entity_groups():
@@ -504,6 +621,39 @@ class XeroSyncMixinBackground(models.AbstractModel):
             "message": _("%(count)s records are being sent to Xero in the background; you will be told when "
                          "it is done.", count=len(self)),
             "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+
+    def _xero_hand_over(self, limit):
+        """Queue the records of ``self`` not in Xero yet for when ``limit`` (a XeroRateLimitError) ends."""
+        connection = self.env["xero.connection"]._for_company()
+        reset_at = _utc(limit.reset_at)
+        if limit.problem == "day":
+            connection.sudo()._xero_note_day_limit(reset_at)
+        Job = self.env["xero.sync.job"]
+        sent = waiting = 0
+        for entity, records in self._xero_entity_groups():
+            mapping = self.env["xero.mapping"]._for(connection, entity)
+            allowed = records._xero_ticked(connection) | mapping._selected_records(records).with_env(self.env)
+            allowed = records.filtered(lambda r, a=allowed: r in a)
+            bindings = allowed._xero_bindings(connection)
+            rest = allowed.filtered(lambda r: not (bindings.get(r.id) and bindings[r.id].state == "synced"
+                                                   and not bindings[r.id].need_sync))
+            sent += len(allowed) - len(rest)
+            if not rest:
+                continue
+            waiting += len(rest)
+            Job._queue({"connection_id": connection.id, "mapping_ids": [(6, 0, mapping.ids)],
+                        "direction": "export", "trigger": "button", "res_model": rest._name,
+                        "res_ids": rest.ids, "user_id": self.env.user.id, "state": "waiting",
+                        "not_before": reset_at, "wait_problem": limit.problem if limit.problem in (
+                            "day", "minute", "concurrent", "appminute") else False,
+                        "message": limit.message}, at=reset_at)
+        when = _when_words(self.env, reset_at)
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "warning", "title": _("Sync to Xero continues in the background"),
+            "message": _("%(reason)s %(sent)s of these records are in Xero; the other %(waiting)s will be sent in the "
+                         "background %(when)s, and you will be told when it is done.",
+                         reason=limit.message, sent=sent, waiting=waiting, when=when),
+            "sticky": True, "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     # -- automatic push: queued in the user's transaction, run by the cron after commit ---------
     def _xero_changed(self):

@@ -12,12 +12,14 @@ and rate-limit figures go to an ``on_limits`` callback, both supplied by the
 
 import base64
 import calendar
+import contextlib
 import datetime
 import hashlib
 import json
 import logging
 import re
 import secrets
+import threading
 import time
 from urllib.parse import urlencode
 
@@ -93,12 +95,17 @@ class XeroValidationError(XeroError):
 
 
 class XeroRateLimitError(XeroError):
-    """429 that could not be waited out within the budget."""
+    """429 that could not be waited out within the budget.
+
+    ``problem`` is Xero's ``X-Rate-Limit-Problem`` (``minute``, ``day``, ``concurrent``,
+    ``appminute``); ``reset_at`` the POSIX time when Xero's budget comes back.
+    """
 
     def __init__(self, message, *, retry_after, problem=None, **kw):
         super().__init__(message, **kw)
         self.retry_after = retry_after
         self.problem = problem
+        self.reset_at = time.time() + (retry_after or 0)
 
 
 class XeroTransientError(XeroError):
@@ -302,6 +309,12 @@ ENTITIES = {
         "create": "create_payments", "paged": True,
     },
 }
+CONCURRENT_SLOTS = 5  # Xero: at most 5 requests in flight per organisation
+MINUTE_SECONDS = 60.0  # the length of Xero's rate-limit minute window
+# tenant id -> {"start", "remaining", "pause_until"} (time.monotonic()): this process's view of
+# each organisation's minute window, shared by all its clients (threads of one worker)
+_WINDOWS = {}
+_WINDOWS_LOCK = threading.Lock()
 PAGE_SIZE = 1000  # records per page on paged lists (Xero allows 1 to 1000)
 _SCALARS = {"str": "char", "bool": "boolean", "float": "float", "int": "integer",
             "date[ms-format]": "date", "datetime[ms-format]": "datetime"}
@@ -342,17 +355,28 @@ class XeroClient:
     :param wait_budget: seconds this client may sleep in total on 429 answers.
     :param before_wait: ``callable(seconds)`` called before sleeping (the caller
         commits its transaction there, so nothing waits with a transaction open).
+    :param slot_guard: ``callable() -> context manager`` entered around each Accounting
+        API request: it holds one of the tenant's CONCURRENT_SLOTS for the request (the
+        connection model builds it from PostgreSQL advisory locks, so the 5-in-flight limit
+        holds across processes and servers); entering may wait, or raise XeroRateLimitError.
+    :param minute_seconds: the length of Xero's rate-limit minute (60; shorter only for a
+        sandbox run with a time scale).  When ``X-MinLimit-Remaining`` reaches 0 the next
+        call waits until the minute window that this process saw open has closed.
     """
 
     def __init__(self, *, api_url, tenant_id, token_provider, client_id="", client_secret="",
-                 on_limits=None, wait_budget=30.0, before_wait=None, max_retries=3):
+                 on_limits=None, wait_budget=30.0, before_wait=None, max_retries=3,
+                 slot_guard=None, minute_seconds=MINUTE_SECONDS):
         self.tenant_id = tenant_id
         self.token_provider = token_provider
         self.on_limits = on_limits
         self.wait_budget = wait_budget
         self.before_wait = before_wait
         self.max_retries = max_retries
+        self.slot_guard = slot_guard
+        self.minute_seconds = minute_seconds
         self.calls = 0  # HTTP requests sent, retries included
+        self.waited = 0.0  # seconds slept on Xero's limits
         api_url = api_url.rstrip("/")
 
         # Configuration is a process-wide default (xero-python#99): whatever is
@@ -382,23 +406,30 @@ class XeroClient:
 
     # -- low level -------------------------------------------------------
     def _call(self, method_name, *args, api=None, **kwargs):
-        """Call an SDK method; return (data, headers).  Handles 401, 429, network errors."""
+        """Call an SDK method; return (data, headers).  Handles 401, 429, network errors.
+
+        Before each request: wait out a known-empty minute window (within the wait budget), then
+        hold one of the tenant's concurrency slots for the request alone (never while sleeping).
+        """
         api = api or self.accounting
         spent = 0.0
         refreshed = False
         attempts = 0
         while True:
             attempts += 1
-            self.calls += 1
+            spent += self._pace(self.wait_budget - spent)
             token = self.token_provider(force=False)
             self._token = {k: token.get(k) for k in _SDK_TOKEN_KEYS}
+            self.calls += 1
+            sent_at = time.monotonic()
             try:
-                data, _status, headers = getattr(api, method_name)(
-                    *args, _return_http_data_only=False, _request_timeout=TIMEOUT, **kwargs)
-                self._report_limits(headers)
+                with self._slot(api):
+                    data, _status, headers = getattr(api, method_name)(
+                        *args, _return_http_data_only=False, _request_timeout=TIMEOUT, **kwargs)
+                self._report_limits(headers, sent_at)
                 return data, headers
             except HTTPStatusException as exc:
-                self._report_limits(exc.headers or {})
+                self._report_limits(exc.headers or {}, sent_at)
                 status = exc.status
                 if status == 401 and not refreshed:
                     refreshed = True
@@ -407,13 +438,11 @@ class XeroClient:
                 if status == 429:
                     retry_after = _retry_after(exc.headers)
                     problem = (exc.headers or {}).get("X-Rate-Limit-Problem")
+                    self._hold_off(retry_after)
                     if spent + retry_after <= self.wait_budget and attempts <= self.max_retries + 3:
-                        self._sleep(retry_after)
-                        spent += retry_after
-                        continue
+                        continue  # _pace() waits it out before the next attempt
                     raise XeroRateLimitError(
-                        f"Xero's {problem or 'API'} rate limit was reached; "
-                        f"retry in {retry_after:.0f} s.",
+                        _rate_limit_message(problem, retry_after),
                         status=429, retry_after=retry_after, problem=problem) from exc
                 if status >= 500 and attempts <= self.max_retries:
                     self._sleep(min(2 ** attempts, 10))
@@ -436,8 +465,68 @@ class XeroClient:
             self.before_wait(seconds)
         time.sleep(seconds)
 
-    def _report_limits(self, headers):
-        if not self.on_limits or not headers:
+    # -- rate limits -----------------------------------------------------------
+    def _slot(self, api):
+        """One of the tenant's concurrency slots for one Accounting API request."""
+        if self.slot_guard and self.tenant_id and api is self.accounting:
+            return self.slot_guard()
+        return contextlib.nullcontext()
+
+    def _window(self):
+        """This process's view of the tenant's minute window (shared by its clients); hold _WINDOWS_LOCK."""
+        return _WINDOWS.setdefault(self.tenant_id, {"start": None, "remaining": None, "pause_until": 0.0})
+
+    def _pace(self, budget_left):
+        """Sleep until the tenant's known-empty minute window has closed; return the seconds slept.
+
+        A pause longer than what is left of the wait budget is not slept: the request goes, and
+        Xero's 429 ``Retry-After`` decides (an interactive push then hands over to the background).
+        """
+        if not self.tenant_id:
+            return 0.0
+        with _WINDOWS_LOCK:
+            wait = self._window()["pause_until"] - time.monotonic()
+        if wait <= 0 or wait > budget_left:
+            return 0.0
+        _logger.info("Xero's minute budget for this organisation is spent: waiting %.1f s", wait)
+        self._sleep(wait)
+        self.waited += wait
+        return wait
+
+    def _hold_off(self, seconds):
+        """Xero said wait ``seconds`` (429): every client of this tenant in the process waits."""
+        if not self.tenant_id:
+            return
+        with _WINDOWS_LOCK:
+            window = self._window()
+            window["pause_until"] = max(window["pause_until"], time.monotonic() + seconds)
+            window["remaining"] = None  # the next answer opens a new window
+
+    def _note_minute(self, remaining, sent_at):
+        """Track the minute window from ``X-MinLimit-Remaining`` of a request sent at ``sent_at``.
+
+        Xero's windows are fixed: one opens with the first call after the previous one closed.
+        A remaining figure above the last one seen (or the first one seen, or one a whole
+        minute after the window we knew) means a window opened at or after the request was
+        sent, so it closes no later than ``sent_at + minute_seconds`` + a margin for latency;
+        when the figure reaches 0 the next request waits for then (an early estimate would
+        only cost a 429 whose Retry-After is then obeyed; a late one a little throughput).
+        """
+        if not self.tenant_id:
+            return
+        with _WINDOWS_LOCK:
+            window = self._window()
+            if (window["start"] is None or window["remaining"] is None or remaining > window["remaining"]
+                    or sent_at >= window["start"] + self.minute_seconds):
+                window["start"] = sent_at
+            window["remaining"] = remaining
+            if remaining <= 0:
+                margin = min(1.0, 0.05 * self.minute_seconds)
+                window["pause_until"] = max(window["pause_until"],
+                                            window["start"] + self.minute_seconds + margin)
+
+    def _report_limits(self, headers, sent_at=None):
+        if not headers:
             return
         limits = {}
         for key, name in (("X-MinLimit-Remaining", "minute"), ("X-DayLimit-Remaining", "day"),
@@ -445,7 +534,9 @@ class XeroClient:
             value = headers.get(key)
             if value is not None and str(value).lstrip("-").isdigit():
                 limits[name] = int(value)
-        if limits:
+        if "minute" in limits and sent_at is not None:
+            self._note_minute(limits["minute"], sent_at)
+        if limits and self.on_limits:
             self.on_limits(limits)
 
     # -- identity ----------------------------------------------------------
@@ -543,6 +634,31 @@ class XeroClient:
         if not spec.get("delete"):
             raise ValueError(f"Xero does not delete {entity}")
         self._call(spec["delete"], self.tenant_id, xero_id)
+
+
+def _wait_words(seconds):
+    """``42 s``, ``3 min``, ``5 h 3 min``."""
+    seconds = max(0, int(round(seconds or 0)))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = (seconds + 59) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
+def _rate_limit_message(problem, retry_after):
+    when = _wait_words(retry_after)
+    if problem == "day":
+        return (f"Xero's daily API limit for this organisation is used up (5,000 calls a day, 1,000 on "
+                f"Xero's Starter tier); it comes back in {when}.")
+    if problem == "minute":
+        return f"Xero's limit of 60 calls a minute for this organisation was reached; it comes back in {when}."
+    if problem == "concurrent":
+        return f"Xero already has 5 calls of this organisation under way; retry in {when}."
+    if problem in ("appminute", "app_minute"):
+        return f"This Xero app's limit of calls a minute (all organisations) was reached; it comes back in {when}."
+    return f"Xero's {problem or 'API'} rate limit was reached; retry in {when}."
 
 
 def _retry_after(headers):
