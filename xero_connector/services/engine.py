@@ -429,6 +429,12 @@ class SyncEngine:
         """Bring the index up to date for matching ``wanted`` (match values of the records to create)."""
         state = self._index_state()
         params = dict(self._list_params(), **self._summary_params())
+        if self.mapper.full_fetch:
+            # Xero neither pages this list nor reports deletions: one call reads it whole
+            records = list(self.client.iter_all(self.mapper.entity, **params))  # one answer anyway
+            self._index(records)
+            self._index_keep_only([d.get(self.mapper.id_key) for d in records])
+            return
         if state.complete:
             if state.cursor:
                 # inclusive (Xero's header has whole seconds): what changed in the cursor's second is read again
@@ -460,6 +466,13 @@ class SyncEngine:
             where = f"{where} OR {clause}" if where else clause
         if where:
             yield where
+
+    def _index_keep_only(self, seen_ids):
+        """A full list was read: what it lacks was deleted in Xero."""
+        if self.mapper.match_keys:
+            self.env.cr.execute(
+                "DELETE FROM xero_remote_record WHERE connection_id = %s AND entity = %s AND NOT (xero_id = ANY(%s))",
+                (self.connection.id, self.mapper.entity, [i for i in seen_ids if i]))
 
     def _summary_params(self):
         return {"summary_only": True} if xc.ENTITIES[self.mapper.entity].get("summary") else {}
@@ -952,10 +965,7 @@ class SyncEngine:
 
     def _import_deletions(self, seen_ids):
         """Linked Xero records missing from a full list were deleted in Xero."""
-        if self.mapper.match_keys:
-            self.env.cr.execute(
-                "DELETE FROM xero_remote_record WHERE connection_id = %s AND entity = %s AND NOT (xero_id = ANY(%s))",
-                (self.connection.id, self.mapper.entity, list(seen_ids)))
+        self._index_keep_only(seen_ids)
         gone = self.Binding.search([
             ("connection_id", "=", self.connection.id), ("res_model", "=", self.mapper.model),
             ("xero_id", "!=", False), ("xero_id", "not in", list(seen_ids))])
