@@ -29,11 +29,15 @@ class XeroOAuthController(http.Controller):
                 "title": _("Xero connection refused"), "message": exc.args[0] if exc.args else "",
                 "ok": False})
         if error or not code:
-            conn.sudo().write({"oauth_state_hash": False, "oauth_code_verifier": False})
+            message = conn._oauth_error_message(error, kwargs.get("error_description"))
+            values = {"oauth_state_hash": False, "oauth_code_verifier": False, "oauth_reconsent": False}
+            if error and error != "access_denied":
+                values["last_error"] = message
+            conn.sudo().write(values)
             return request.render("xero_connector.oauth_result", {
-                "title": _("Xero connection cancelled"),
-                "message": _("Xero answered: %(error)s", error=error or _("no authorisation code")),
-                "ok": False})
+                "title": _("Xero connection refused") if error in ("invalid_scope", "unauthorized_client")
+                else _("Xero connection cancelled"),
+                "message": message, "ok": False})
         try:
             tenants = conn._oauth_finish(code)
         except (xc.XeroError, UserError) as exc:

@@ -2,6 +2,7 @@ import calendar
 import contextlib
 import hashlib
 import logging
+import math
 import random
 import secrets
 import time
@@ -24,6 +25,9 @@ CALLBACK_PATH = "/xero/oauth/callback"
 API_SLOT_NAMESPACE = zlib.crc32(b"xero_connector:api_slots") - 2 ** 31
 API_SLOT_WAIT = 60.0  # seconds a call waits for a free slot before giving up (a 'concurrent' limit)
 STATE_TTL = timedelta(minutes=15)
+# Calls a day per organisation.  Since 2 March 2026 Xero's Starter tier (what a company that
+# registers its own app usually gets) allows 1,000; custom connections are exempt and keep 5,000.
+DAY_LIMITS = {"starter": 1000, "standard": 5000, "custom": 5000}
 
 
 def _hash_state(state):
@@ -86,6 +90,40 @@ class XeroConnection(models.Model):
     oauth_state_expires = fields.Datetime(groups="base.group_system", copy=False, readonly=True)
     oauth_code_verifier = fields.Char(groups="base.group_system", copy=False, readonly=True)
 
+    # -- scopes -------------------------------------------------------------
+    granted_scopes = fields.Char(
+        readonly=True, copy=False,
+        help="The scopes Xero granted at the last consent (from its token answer).")
+    missing_scopes = fields.Char(
+        compute="_compute_scope_status",
+        help="Granular scopes the synced entities need that Xero has not granted to this connection.")
+    scope_warning = fields.Text(compute="_compute_scope_status")
+    oauth_reconsent = fields.Boolean(groups="base.group_system", copy=False, readonly=True)
+
+    # -- daily API budget ------------------------------------------------------
+    api_day_limit = fields.Selection(
+        [("starter", "1,000 a day (Starter tier)"), ("standard", "5,000 a day"),
+         ("custom", "Custom connection (5,000 a day)")],
+        string="Daily API Limit", default="starter", required=True,
+        help="Xero's calls a day for this organisation. Since 2 March 2026 the Starter tier allows 1,000; "
+             "custom connections are exempt from it and higher tiers allow 5,000.")
+    api_day_budget = fields.Integer("Daily Budget (calls)", compute="_compute_api_budget")
+    api_calls_24h = fields.Integer(
+        "API Calls (last 24 h)", compute="_compute_api_budget",
+        help="Sum of the API calls of this connection's sync runs of the last 24 hours.")
+    api_calls_scheduled = fields.Integer(
+        "Scheduled Calls a Day", compute="_compute_api_budget",
+        help="Expected API calls a day of the active schedules: runs a day times the calls of their recent "
+             "runs (one page read per imported entity when they have not run yet).")
+    api_day_projected = fields.Integer(
+        "Projected Daily Use", compute="_compute_api_budget",
+        help="The last 24 hours' calls that did not come from schedules, plus the schedules' expected calls "
+             "a day.")
+    api_day_seen_at = fields.Datetime(
+        "Day Budget Seen At", compute="_compute_api_budget",
+        help="When Xero last reported the calls left today (X-DayLimit-Remaining) on a sync run.")
+    api_budget_warning = fields.Text(compute="_compute_api_budget")
+
     status_line = fields.Char(compute="_compute_status_line")
     last_error = fields.Text(readonly=True, copy=False)
     binding_count = fields.Integer(compute="_compute_binding_count")
@@ -116,6 +154,79 @@ class XeroConnection(models.Model):
                     org=conn.tenant_name or "?")
             else:
                 conn.status_line = _("Not connected to Xero.")
+
+    @api.depends("granted_scopes", "scopes", "state")
+    def _compute_scope_status(self):
+        needed = xc.scopes_for()
+        for conn in self:
+            # Connections made before granted scopes were recorded: Xero grants what was asked.
+            granted = (conn.granted_scopes or conn.scopes or "").split()
+            missing = [s for s in needed if not xc.scope_covers(granted, s)]
+            retired = [s for s in granted if s in xc.RETIRED_SCOPES]
+            conn.missing_scopes = " ".join(missing) or False
+            if conn.state == "disconnected" or not missing:
+                conn.scope_warning = False
+            elif retired:
+                conn.scope_warning = _(
+                    "This connection uses Xero's broad %(old)s permission, which Xero has retired: apps "
+                    "created since 2 March 2026 cannot ask for it and older apps must stop using it by "
+                    "September 2027. Press Re-consent to grant the granular permissions instead (%(new)s); "
+                    "the organisation and all links stay the same.",
+                    old=", ".join(retired), new=", ".join(missing))
+            else:
+                conn.scope_warning = _(
+                    "Xero has not granted this connection %(missing)s, so the records that need it cannot be "
+                    "synced. Press Re-consent and allow access in Xero; the organisation and all links stay "
+                    "the same.", missing=", ".join(missing))
+
+    def _api_day_budget(self):
+        """Xero's calls a day for this organisation, as the connection is set up."""
+        self.ensure_one()
+        return DAY_LIMITS.get(self.api_day_limit, DAY_LIMITS["starter"])
+
+    @api.model
+    def _schedule_calls_a_day(self, schedule):
+        """Expected API calls a day of one schedule: its runs a day times the calls of a run.
+
+        A run costs what its last (up to 10) finished runs cost on average; a schedule that has
+        not run yet costs at least one page read per entity it imports (an export of nothing
+        changed costs nothing).
+        """
+        if schedule.mode == "interval":
+            runs = math.ceil(24 * 60 / max(schedule.interval_minutes, 1))
+        else:
+            runs = len(schedule._parsed_times())
+        jobs = schedule.job_ids.filtered(lambda j: j.state in ("done", "partial", "failed"))[:10]
+        if jobs:
+            per_run = sum(jobs.log_ids.mapped("api_calls")) / len(jobs)
+        else:
+            per_run = len(schedule.mapping_ids) if schedule.direction in ("import", "both") else 0
+        return math.ceil(runs * per_run)
+
+    @api.depends("api_day_limit")
+    def _compute_api_budget(self):
+        since = fields.Datetime.now() - timedelta(hours=24)
+        Log = self.env["xero.sync.log"].sudo()
+        for conn in self:
+            budget = conn._api_day_budget()
+            logs = Log.search([("connection_id", "=", conn.id), ("date_start", ">=", since)]) if conn.id else Log
+            used = sum(logs.mapped("api_calls"))
+            unscheduled = sum(logs.filtered(lambda l: l.trigger != "cron").mapped("api_calls"))
+            scheduled = sum(conn._schedule_calls_a_day(s) for s in conn.sudo().schedule_ids.filtered("active"))
+            seen = logs.filtered(lambda l: l.api_calls)[:1]
+            conn.api_day_budget = budget
+            conn.api_calls_24h = used
+            conn.api_calls_scheduled = scheduled
+            conn.api_day_projected = unscheduled + scheduled
+            conn.api_day_seen_at = seen.date_end or seen.date_start or False
+            if unscheduled + scheduled > budget:
+                conn.api_budget_warning = _(
+                    "Projected use of %(projected)s API calls a day is over Xero's daily limit of %(budget)s "
+                    "for this organisation: runs will stop when Xero refuses more calls. Run schedules less "
+                    "often, sync fewer entities, or use a custom connection (exempt from the Starter tier's "
+                    "1,000 calls a day).", projected=unscheduled + scheduled, budget=budget)
+            else:
+                conn.api_budget_warning = False
 
     def _compute_binding_count(self):
         data = self.env["xero.binding"]._read_group(
@@ -179,6 +290,31 @@ class XeroConnection(models.Model):
             scopes=self.scopes, state=state, code_challenge=challenge)
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
+    def action_reconsent(self):
+        """Ask Xero again, for the granular scopes the connection needs (same organisation)."""
+        self.ensure_one()
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessDenied()
+        asked = [s for s in (self.scopes or "").split() if s not in xc.RETIRED_SCOPES]
+        wanted = list(dict.fromkeys(list(xc.IDENTITY_SCOPES) + asked + xc.scopes_for()))
+        self.sudo().write({"scopes": " ".join(wanted), "oauth_reconsent": True})
+        return self.action_connect()
+
+    @api.model
+    def _oauth_error_message(self, error, description=None):
+        """Plain words for an ``error`` Xero sent back to the callback instead of a code."""
+        said = f" ({description})" if description else ""
+        if error in ("invalid_scope", "unauthorized_client"):
+            return _(
+                "Xero refused the permissions (scopes) Odoo asked for%(said)s. Xero apps created since "
+                "2 March 2026 may no longer ask for the broad accounting.transactions permission, only for "
+                "the granular ones (accounting.invoices, accounting.payments, accounting.banktransactions, "
+                "...). In Settings › Xero set Scopes to Odoo's default (%(default)s), or remove the refused "
+                "scope, then press Connect again.", said=said, default=xc.DEFAULT_SCOPES)
+        if error == "access_denied":
+            return _("Access was not allowed in Xero; nothing was changed.")
+        return _("Xero answered: %(error)s%(said)s", error=error or _("no authorisation code"), said=said)
+
     @api.model
     def _oauth_connection_for_state(self, state):
         """The connection waiting for ``state`` for the current user, or raise."""
@@ -196,9 +332,10 @@ class XeroConnection(models.Model):
         self.ensure_one()
         conn = self.sudo()
         verifier = conn.oauth_code_verifier
+        reconsent, bound_tenant = conn.oauth_reconsent, conn.tenant_id
         # single use: forget the state whatever happens next
         conn.write({"oauth_state_hash": False, "oauth_state_user_id": False,
-                    "oauth_state_expires": False, "oauth_code_verifier": False})
+                    "oauth_state_expires": False, "oauth_code_verifier": False, "oauth_reconsent": False})
         creds = self._check_credentials()
         token = xc.exchange_code(
             self.identity_url, client_id=creds["client_id"], client_secret=creds["client_secret"],
@@ -208,6 +345,13 @@ class XeroConnection(models.Model):
                    if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
         if not tenants:
             raise UserError(_("Xero did not give access to any organisation."))
+        if reconsent and bound_tenant:
+            # a re-consent upgrades the permissions of the same organisation, never switches it
+            same = [t for t in tenants if t.get("tenantId") == bound_tenant]
+            if not same:
+                raise UserError(_("Xero did not give access to %(org)s again: tick that organisation on "
+                                  "Xero's page when you press Re-consent.", org=self.tenant_name or "?"))
+            return same
         return tenants
 
     def _oauth_select_tenant(self, tenant):
@@ -257,7 +401,7 @@ class XeroConnection(models.Model):
         self.sudo().write({
             "state": "disconnected", "access_token": False, "refresh_token": False,
             "token_expires_at": False, "tenant_id": False, "xero_connection_ref": False,
-            "connected_since": False,
+            "connected_since": False, "granted_scopes": False,
         })
         self.message_post(body=_("Disconnected from Xero."))
         return True
@@ -283,6 +427,7 @@ class XeroConnection(models.Model):
             "access_token": token["access_token"],
             "refresh_token": token.get("refresh_token"),
             "token_expires_at": datetime.utcfromtimestamp(token["expires_at"]),
+            "granted_scopes": " ".join(token.get("scope") or []) or False,
         })
 
     def _token_dict(self, access_token, refresh_token, expires_at):
@@ -333,12 +478,14 @@ class XeroConnection(models.Model):
                 raise
             cr.execute("""UPDATE xero_connection
                              SET access_token = %s, refresh_token = %s, token_expires_at = %s,
+                                 granted_scopes = COALESCE(%s, granted_scopes),
                                  write_date = now() at time zone 'UTC'
                            WHERE id = %s""",
                        [token["access_token"], token.get("refresh_token") or refresh,
-                        datetime.utcfromtimestamp(token["expires_at"]), self.id])
+                        datetime.utcfromtimestamp(token["expires_at"]),
+                        " ".join(token.get("scope") or []) or None, self.id])
             cr.commit()
-        self.invalidate_recordset(["access_token", "refresh_token", "token_expires_at"])
+        self.invalidate_recordset(["access_token", "refresh_token", "token_expires_at", "granted_scopes"])
         return token
 
     def _mark_needs_reauth(self, error):

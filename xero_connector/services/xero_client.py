@@ -42,10 +42,51 @@ DEFAULT_LOGIN_URL = "https://login.xero.com"
 DEFAULT_IDENTITY_URL = "https://identity.xero.com"
 DEFAULT_API_URL = "https://api.xero.com"
 DEFAULT_WEB_URL = "https://go.xero.com"
-DEFAULT_SCOPES = (
-    "offline_access openid profile email "
-    "accounting.transactions accounting.contacts accounting.settings"
-)
+# --------------------------------------------------------------------------
+# Scopes
+# --------------------------------------------------------------------------
+# Xero apps created since 2 March 2026 may not ask for the broad accounting.transactions
+# scope (the authorize step answers invalid_scope / unauthorized_client); older apps must move
+# to the granular scopes by September 2027.  We ask for the granular scope of each entity the
+# connection syncs, read-write, since it writes as well as reads.  From Xero's 2026 scope list:
+# accounting.invoices covers invoices, credit notes (and their allocations), purchase orders,
+# quotes, repeating invoices and items; accounting.payments payments, overpayments,
+# prepayments and batch payments; accounting.banktransactions bank transactions and transfers;
+# accounting.manualjournals manual journals (not synced, so not asked for).  Items answer to
+# accounting.settings as well, which the chart of accounts, tax rates, branding themes and the
+# organisation need anyway; contacts keep accounting.contacts.
+IDENTITY_SCOPES = ("offline_access", "openid", "profile", "email")
+ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row here
+    "Organisation": "accounting.settings",
+    "Accounts": "accounting.settings",
+    "TaxRates": "accounting.settings",
+    "BrandingThemes": "accounting.settings",
+    "Items": "accounting.settings",
+    "Contacts": "accounting.contacts",
+    "Invoices": "accounting.invoices",
+    "CreditNotes": "accounting.invoices",
+    "Allocations": "accounting.invoices",
+    "PurchaseOrders": "accounting.invoices",
+    "Payments": "accounting.payments",
+    "BankTransactions": "accounting.banktransactions",
+}
+# The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
+RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
+
+
+def scopes_for(entities=None):
+    """The accounting scopes ``entities`` need (all synced entities when None), in a stable order."""
+    wanted = ENTITY_SCOPES if entities is None else {e: ENTITY_SCOPES[e] for e in entities if e in ENTITY_SCOPES}
+    return list(dict.fromkeys(sorted(wanted.values())))
+
+
+def scope_covers(granted, scope):
+    """True when the ``granted`` scopes (an iterable) allow what ``scope`` allows."""
+    granted = set(granted)
+    return scope in granted or (scope.endswith(".read") and scope[:-len(".read")] in granted)
+
+
+DEFAULT_SCOPES = " ".join(IDENTITY_SCOPES + tuple(scopes_for()))
 BATCH_SIZE = 50  # Xero's recommended maximum number of elements per write
 TIMEOUT = 60  # seconds, per HTTP request
 # Refresh this long before expiry: more than the SDK's own 60 s buffer, so the
@@ -80,6 +121,18 @@ class XeroAuthError(XeroError):
 
 class XeroForbiddenError(XeroError):
     """The organisation is not (or no longer) connected to this app (403)."""
+
+
+class XeroScopeError(XeroError):
+    """Xero refused a call because the connection was not granted the scope it needs.
+
+    Not an authorisation failure of the whole connection (the other entities keep working):
+    the fix is a re-consent that asks for ``scope``.
+    """
+
+    def __init__(self, message, *, scope=None, **kw):
+        super().__init__(message, **kw)
+        self.scope = scope
 
 
 class XeroNotFoundError(XeroError):
@@ -431,7 +484,7 @@ class XeroClient:
             except HTTPStatusException as exc:
                 self._report_limits(exc.headers or {}, sent_at)
                 status = exc.status
-                if status == 401 and not refreshed:
+                if status == 401 and not refreshed and not is_scope_refusal(exc):
                     refreshed = True
                     self.token_provider(force=True)
                     continue
@@ -447,9 +500,9 @@ class XeroClient:
                 if status >= 500 and attempts <= self.max_retries:
                     self._sleep(min(2 ** attempts, 10))
                     continue
-                raise _translate(exc) from exc
+                raise _translate(exc, method_name) from exc
             except ApiException as exc:
-                raise _translate(exc) from exc
+                raise _translate(exc, method_name) from exc
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 # Dropped connection, timeout, refused: retry with the same
                 # arguments (and so the same Idempotency-Key).
@@ -668,7 +721,65 @@ def _retry_after(headers):
         return 60.0
 
 
-def _translate(exc):
+# SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
+_METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
+                    "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
+                    "create_payment": "Payments"}
+_ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
+                 "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
+                 "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
+                 "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
+                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
+
+
+def _entity_of_method(method_name):
+    if method_name in _METHOD_ENTITIES:
+        return _METHOD_ENTITIES[method_name]
+    for entity, spec in ENTITIES.items():
+        if method_name in (spec.get("get"), spec.get("create"), spec.get("upsert"), spec.get("delete")):
+            return entity
+    return None
+
+
+def _problem_detail(exc):
+    """Xero's ``Detail`` of a 401/403 problem body, or ''."""
+    body = getattr(exc, "body", None)
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        return ""
+    return str(parsed.get("Detail") or "") if isinstance(parsed, dict) else ""
+
+
+def is_scope_refusal(exc):
+    """True for Xero's answer to a call the token's scopes do not allow.
+
+    Xero answers 401 ``{"Title":"Unauthorized","Detail":"AuthorizationUnsuccessful"}`` (an
+    authorisation, not authentication, failure: a refreshed token would be refused the same);
+    a 403 whose detail speaks of scopes (``insufficient_scope``) counts too.  A 403
+    ``AuthenticationUnsuccessful`` is an organisation that is not connected, not a scope.
+    """
+    status = getattr(exc, "status", None)
+    detail = _problem_detail(exc)
+    return (status == 401 and detail.startswith("AuthorizationUnsuccessful")) or (
+        status == 403 and "scope" in detail.lower())
+
+
+def _scope_error(exc, method_name, text):
+    entity = _entity_of_method(method_name)
+    scope = ENTITY_SCOPES.get(entity)
+    if scope:
+        message = (f"Xero refused access to {_ENTITY_WORDS.get(entity, entity)}: this connection was not "
+                   f"granted the {scope} permission (scope). An administrator must press Re-consent on the "
+                   f"Xero connection and allow it; until then these records are not synced.")
+    else:
+        message = ("Xero refused the request: this connection was not granted the permission (scope) it "
+                   "needs. An administrator must press Re-consent on the Xero connection.")
+    return XeroScopeError(message, scope=scope, status=exc.status, detail=text[:2000])
+
+
+def _translate(exc, method_name=None):
     status = getattr(exc, "status", None)
     body = getattr(exc, "body", None)
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
@@ -677,6 +788,8 @@ def _translate(exc):
         parsed = json.loads(text) if text else None
     except ValueError:
         parsed = None
+    if is_scope_refusal(exc):
+        return _scope_error(exc, method_name, text)
     if status == 400 and isinstance(parsed, dict) and parsed.get("error") == "invalid_grant":
         return XeroAuthError("Xero refused the refresh token (invalid_grant).", status=400, detail=text)
     if status == 400:
