@@ -6,7 +6,8 @@ one; exhausted rules disappear.  A rule with ``skip`` lets that many matching
 requests pass untouched first (so "the 3rd write fails" is ``skip: 2``).
 ``hold`` processes the request, logs and saves it, then waits that many seconds
 before answering: the window in which a client may die after Xero applied a
-write and before it heard so.  ``/_sandbox/`` itself is never faulted.
+write and before it heard so.  ``match`` (text) narrows a rule to requests whose
+body contains it.  ``/_sandbox/`` itself is never faulted.
 """
 
 import itertools
@@ -32,10 +33,12 @@ class Fault:
     drop: str = None  # "before" | "after"
     hold: float = None  # seconds to wait after processing, before answering
     skip: int = 0  # matching requests let through before the rule applies
+    match: str = None  # only requests whose body contains this text
 
-    def matches(self, method, path):
+    def matches(self, method, path, body=b""):
         return (self.method is None or self.method == method) and (
-            self.path is None or path.startswith(self.path))
+            self.path is None or path.startswith(self.path)) and (
+            self.match is None or self.match.encode() in (body or b""))
 
     def response(self):
         """The response a ``status`` fault answers with (nothing processed)."""
@@ -65,7 +68,7 @@ class FaultQueue:
         if not isinstance(spec, dict):
             raise FaultError("a fault is a JSON object")
         unknown = set(spec) - {"method", "path", "count", "status", "body", "headers", "delay", "drop",
-                                "hold", "skip"}
+                                "hold", "skip", "match"}
         if unknown:
             raise FaultError(f"unknown fault keys: {', '.join(sorted(unknown))}")
         count = spec.get("count", 1)
@@ -81,6 +84,8 @@ class FaultQueue:
             raise FaultError('drop must be "before" or "after"')
         if hold is not None and (isinstance(hold, bool) or not isinstance(hold, (int, float)) or hold < 0):
             raise FaultError("hold must be a number of seconds >= 0")
+        if spec.get("match") is not None and (not isinstance(spec["match"], str) or not spec["match"]):
+            raise FaultError("match must be a non-empty text")
         if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
             raise FaultError("skip must be an integer >= 0")
         if hold is not None and (status is not None or drop == "before"):
@@ -94,15 +99,16 @@ class FaultQueue:
                 id=next(self._ids), count=count,
                 method=spec["method"].upper() if spec.get("method") else None,
                 path=spec.get("path") or None, status=status, body=spec.get("body"),
-                headers=spec.get("headers"), delay=delay, drop=drop, hold=hold, skip=skip)
+                headers=spec.get("headers"), delay=delay, drop=drop, hold=hold, skip=skip,
+                match=spec.get("match"))
             self._rules.append(fault)
             return fault
 
-    def take(self, method, path):
+    def take(self, method, path, body=b""):
         """The first rule matching this request, consuming one of its count; else None."""
         with self.lock:
             for fault in self._rules:
-                if fault.matches(method, path):
+                if fault.matches(method, path, body):
                     if fault.skip:
                         fault.skip -= 1  # let this one pass; later rules do not see it either
                         return None

@@ -43,9 +43,9 @@ class App:
     def is_control(path):
         return (path + "/").startswith(CONTROL_PREFIX)
 
-    def take_fault(self, method, path):
+    def take_fault(self, method, path, body=b""):
         """The injected fault for this request, if any (never for the control API)."""
-        return None if self.is_control(path) else self.faults.take(method, path)
+        return None if self.is_control(path) else self.faults.take(method, path, body)
 
     def handle(self, req, fault=None):
         try:
@@ -91,17 +91,17 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         req = wire.Request(self.command, split.path, split.query, dict(self.headers.items()),
                            client_ip=self.client_address[0])
-        fault = app.take_fault(req.method, req.path)
-        if fault and fault.drop == "before":
-            app.log_dropped(req)
-            self.close_connection = True
-            return
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._send(wire.Response.text(411, "Length Required"), close=True)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             return self._send(wire.Response.text(413, "Request Entity Too Large"), close=True)
         req.body = self.rfile.read(length)
+        fault = app.take_fault(req.method, req.path, req.body)  # after the body: rules may match on it
+        if fault and fault.drop == "before":
+            app.log_dropped(req)
+            self.close_connection = True
+            return
         resp = app.handle(req, fault)
         if resp.drop:
             self.close_connection = True

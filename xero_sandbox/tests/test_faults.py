@@ -197,6 +197,14 @@ def test_skip_lets_the_first_matches_through(sandbox, raw, tenant_id):
     assert sandbox.call("GET", "faults")["faults"] == []
 
 
+def test_match_narrows_a_rule_to_bodies_containing_the_text(sandbox, raw, tenant_id):
+    sandbox.fault(method="PUT", path="/api.xro/2.0/Contacts", status=503, match="Mine ")
+    assert put(raw, "m-1", "Other 1").status_code == 200  # not matching: neither faulted nor consumed
+    assert put(raw, "m-2", "Mine 1").status_code == 503
+    assert put(raw, "m-3", "Mine 2").status_code == 200
+    assert sorted(c["Name"] for c in sandbox.records(tenant_id)) == ["Mine 2", "Other 1"]
+
+
 def test_faults_apply_to_identity_endpoints(sandbox, app, tokens):
     sandbox.fault(path="/connect/token", status=503, body="try later")
     resp = sandbox.token(app, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
@@ -208,7 +216,8 @@ def test_faults_apply_to_identity_endpoints(sandbox, app, tokens):
 @pytest.mark.parametrize("rule", [{}, {"count": 0, "status": 500}, {"status": 99}, {"drop": "sideways"},
                                   {"delay": -1}, {"status": 500, "colour": "red"},
                                   {"hold": -1}, {"hold": 1, "status": 500}, {"hold": 1, "drop": "before"},
-                                  {"status": 500, "skip": -1}, {"status": 500, "skip": 1.5}])
+                                  {"status": 500, "skip": -1}, {"status": 500, "skip": 1.5},
+                                  {"status": 500, "match": ""}, {"status": 500, "match": 3}])
 def test_invalid_fault_rules(sandbox, rule):
     resp = requests.post(f"{sandbox.url}/_sandbox/faults", json=rule, timeout=10)
     assert resp.status_code == 400 and resp.json()["error"]
