@@ -703,8 +703,8 @@ def _wait_words(seconds):
 def _rate_limit_message(problem, retry_after):
     when = _wait_words(retry_after)
     if problem == "day":
-        return (f"Xero's daily API limit for this organisation is used up (5,000 calls a day, 1,000 on "
-                f"Xero's Starter tier); it comes back in {when}.")
+        return (f"Xero's day rate limit for this organisation was reached: its daily API limit (5,000 calls, "
+                f"1,000 on Xero's Starter tier) is used up; it comes back in {when}.")
     if problem == "minute":
         return f"Xero's limit of 60 calls a minute for this organisation was reached; it comes back in {when}."
     if problem == "concurrent":
