@@ -412,12 +412,14 @@ class SyncEngine:
              _xero_time(d.get("UpdatedDateUTC")), mapper.xero_match_values(d))
             for d in datas if d.get(mapper.id_key)])
 
-    def _index_read(self, pages):
-        """Index what ``pages`` (an iterable of records) yields, page by page; returns
-        ``(records seen, newest UpdatedDateUTC)``."""
+    def _index_read(self, pages, each=None):
+        """Index what ``pages`` (an iterable of records) yields, page by page, handing each page to
+        ``each`` too; returns ``(records seen, newest UpdatedDateUTC)``."""
         seen, newest = 0, None
         for chunk in _ichunks(pages, INDEX_CHUNK):
             self._index(chunk)
+            if each:
+                each(chunk)
             seen += len(chunk)
             for data in chunk:
                 stamp = _xero_time(data.get("UpdatedDateUTC"))
@@ -485,6 +487,9 @@ class SyncEngine:
         values = {"complete": True}
         if newest and (not state.cursor or newest > state.cursor or not state.complete):
             values["cursor"] = newest
+        elif not newest and not state.cursor:
+            # nothing in Xero yet: later changes are the ones since about now (Xero's clock may differ)
+            values["cursor"] = fields.Datetime.now() - CLOCK_SLACK
         state.write(values)
 
     # ------------------------------------------------------------------ creates in flight
@@ -1019,22 +1024,19 @@ class SyncEngine:
         """Read everything from Xero once and link what matches; create and change nothing."""
         self._start(entity, "match")
         mapper, id_key = self.mapper, self.mapper.id_key
-        would_create_odoo, newest = [], None
-        # page by page: memory stays one page, whatever the organisation holds
-        for chunk in _ichunks(self.client.iter_all(mapper.entity, **self._list_params()), INDEX_CHUNK):
+        would_create_odoo = []
+
+        def match(chunk):
             self.counts["seen"] += len(chunk)
-            self._index(chunk)
-            for data in chunk:
-                stamp = _xero_time(data.get("UpdatedDateUTC"))
-                if stamp and (newest is None or stamp > newest):
-                    newest = stamp
             bound = {b.xero_id for b in self._bound(mapper.model, xero_ids=[r.get(id_key) for r in chunk])}
             unbound = [r for r in chunk if r.get(id_key) not in bound]
             if unbound:
-                would_create_odoo = (would_create_odoo + self._match_chunk(unbound))[:MAX_REPORT_LINES]
+                would_create_odoo[:] = (would_create_odoo + self._match_chunk(unbound))[:MAX_REPORT_LINES]
             if self.commit:
                 self._flush()
                 self.env.cr.commit()
+        # page by page: memory stays one page, whatever the organisation holds
+        _seen, newest = self._index_read(self.client.iter_all(mapper.entity, **self._list_params()), each=match)
         self._index_complete(newest)
         for data in would_create_odoo[:MAX_REPORT_LINES]:
             self.pending_lines.append({
