@@ -580,6 +580,8 @@ class XeroConnectionJobs(models.Model):
         self.env["xero.sync.job"].sudo().search([("connection_id", "=", self.id)]).unlink()
         self.env["xero.sync.log"].sudo().search([("connection_id", "=", self.id)]).unlink()
         self.env["xero.mapping"].sudo().search([("connection_id", "=", self.id)]).write({"last_import_date": False})
+        for model in ("xero.remote.record", "xero.remote.index", "xero.push.intent"):
+            self.env[model].sudo().search([("connection_id", "=", self.id)]).unlink()
         if "xero.webhook.event" in self.env:
             self.env["xero.webhook.event"].sudo().search([("connection_id", "=", self.id)]).unlink()
         self.sudo().xero_account_ids.unlink()

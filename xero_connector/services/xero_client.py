@@ -319,6 +319,7 @@ ENTITIES = {
         "upsert": "update_or_create_contacts",
         "paged": True,
         "ids_filter": True,  # the list takes IDs=...
+        "summary": True,  # the list takes summaryOnly=true (match keys without addresses, persons)
     },
     "Items": {
         "item": "Item",
@@ -339,7 +340,7 @@ ENTITIES = {
     "Invoices": {
         "item": "Invoice", "envelope": "Invoices", "param": "invoices", "get": "get_invoices",
         "create": "create_invoices", "upsert": "update_or_create_invoices", "paged": True, "unitdp": True,
-        "ids_filter": True,
+        "ids_filter": True, "summary": True,
     },
     "CreditNotes": {
         "item": "CreditNote", "envelope": "CreditNotes", "param": "credit_notes", "get": "get_credit_notes",
