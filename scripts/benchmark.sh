@@ -43,8 +43,8 @@ if [ "$mode" != scale ]; then
         "$XC_PY" "$ODOO_SRC/odoo-bin" shell "${odoo_args[@]}" --no-http < "$XC_ROOT/scripts/benchmark_push.py"
     exit
 fi
-commit="$(git -C "$XC_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-dirty="$(git -C "$XC_ROOT" status --porcelain --untracked-files=no -- xero_connector xero_sandbox 2>/dev/null | wc -l)"
+commit="${XC_BENCH_COMMIT:-$(git -C "$XC_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")}"
+dirty="$( (git -C "$XC_ROOT" status --porcelain --untracked-files=no -- xero_connector xero_sandbox 2>/dev/null || true) | wc -l)"
 start=$SECONDS
 # Each phase is its own Odoo process: its peak memory growth is its own.
 for phase in ${XC_BENCH_PHASES:-setup per_1000 background push_big org import_big}; do
