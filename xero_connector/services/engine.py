@@ -39,6 +39,8 @@ WHERE_MAX = 1500  # characters of one targeted ``where`` look-up (Xero takes it 
 REPLAY_WINDOW = timedelta(minutes=5)
 #: how far before an intent the look-up reads Xero's changes (clocks of Odoo and Xero differ)
 CLOCK_SLACK = timedelta(minutes=5)
+#: seconds an interactive push may wait on Xero's rate limit before it hands over to a background job
+INTERACTIVE_WAIT = 5.0
 
 
 def _chunks(items, size):
@@ -169,7 +171,7 @@ class SyncEngine:
             "trigger": self.trigger, "count_total": total, "user_id": self.env.uid,
         })
         self.client = self.connection._client(
-            before_wait=self._before_wait, wait_budget=120.0 if self.commit else 20.0)
+            before_wait=self._before_wait, wait_budget=120.0 if self.commit else INTERACTIVE_WAIT)
         self.client.on_limits = self.limits.update
         self.Binding = self.env["xero.binding"].sudo()
         self.Remote = self.env["xero.remote.record"].sudo()
@@ -644,11 +646,16 @@ class SyncEngine:
                 intent._done()  # Xero refused the request as a whole: nothing was created
                 message = _("Not sent: %(error)s", error=exc.message)
             intent._settle()
-            for item in batch:
-                self._failed(item.record, item.binding, message, exc.detail)
             if isinstance(exc, xc.XeroRateLimitError):
+                # not an error of these records: they wait for Xero's budget and go with the next run
+                for item in batch:
+                    item.binding.write({"state": "pending", "need_sync": True, "last_error": exc.message})
+                    self._line(item.record, item.binding, "skip", _("Waiting for Xero's rate limit: %(error)s",
+                                                                    error=exc.message), state="warning")
                 self._end()
                 raise
+            for item in batch:
+                self._failed(item.record, item.binding, message, exc.detail)
             return []
         self._index([r for r in results if not xc.result_errors(r)])
         relinked = []

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 from odoo.tests import HttpCase, tagged  # noqa: F401  (tagged re-exported for the test modules)
 
 from ..models.xero_connection import CALLBACK_PATH
+from ..services import xero_client as xc
 
 try:  # test-only dependency: the test command puts the repository on PYTHONPATH
     from xero_sandbox import SandboxServer
@@ -71,6 +72,8 @@ class XeroCase(HttpCase):
         # Odoo rolls back the push counters that idempotency keys derive from;
         # the sandbox must forget the keys, or a later test's push is a replay.
         self.sandbox.clear_idempotency()
+        # and this process's view of Xero's minute windows starts afresh with the sandbox's
+        xc._WINDOWS.clear()
         for resource in ("Contacts", "Items"):
             self.sandbox.wipe(self.tenant_id, resource)
 

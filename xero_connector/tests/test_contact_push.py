@@ -205,10 +205,15 @@ class TestContactPush(ConnectedXeroCase):
         partner = self.make_partner("Very Patient Customer")
         self.sandbox.fault(method="PUT", path="/api.xro/2.0/Contacts", count=1, status=429,
                            headers={"Retry-After": "3600", "X-Rate-Limit-Problem": "day"})
-        partner.action_xero_sync()
-        self.assertEqual(partner.xero_sync_state, "error")
+        action = partner.action_xero_sync()
+        # not a failure of the record: it waits for Xero's budget in a background job
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertEqual(partner.xero_sync_state, "pending")
         self.assertIn("day rate limit", partner.xero_last_error)
         self.assertFalse(self.xero_contacts())
+        job = self.env["xero.sync.job"].search([("res_model", "=", "res.partner")], limit=1)
+        self.assertEqual((job.state, job.wait_problem, job.res_ids), ("waiting", "day", partner.ids))
+        self.assertFalse(self.env["xero.push.intent"].search([]), "a refused request leaves nothing in flight")
 
     def test_dropped_connection_on_put_does_not_duplicate(self):
         partner = self.make_partner("Flaky Network Ltd")
