@@ -25,6 +25,8 @@
         "views/purchase_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/xero_tenant_picker_views.xml",
+        "views/xero_overview_views.xml",
+        "views/xero_history_views.xml",
         "views/xero_menus.xml",
         "views/xero_webhook_views.xml",
         "views/xero_remote_views.xml",
