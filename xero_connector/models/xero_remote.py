@@ -20,6 +20,7 @@ still keeps the key, else by finding the records Xero created since the intent.
 import json
 import logging
 
+import psycopg2.errors
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
@@ -147,38 +148,55 @@ class XeroPushIntent(models.Model):
                              default="open", required=True)
     message = fields.Text()
 
+    # Everything below reads and writes intents through cursors of their own: an intent is committed
+    # by one transaction and settled by another, and Odoo's REPEATABLE READ snapshot of the caller's
+    # transaction may predate it (it could neither see nor delete it, and locking it would fail to
+    # serialise).  The caller's transaction only ever holds the session locks.
+
+    def _side(self):
+        """A cursor of its own (in tests: the test's cursor, which shares its one transaction)."""
+        return self.env.registry.cursor()
+
     @api.model
     def _write_ahead(self, connection, entity, key, records, payloads):
-        """Commit the intent in a cursor of its own (so it outlives a rollback or a crash of this one),
-        marked in flight by a session lock of this transaction's connection, taken *before* the intent
-        is visible to anyone; returns the intent (this env). ``_settle`` it once Xero answered."""
+        """Commit an intent (so it outlives a rollback or a crash of this transaction), marked in
+        flight by a session lock of this transaction's connection taken *before* anyone can see the
+        intent; returns its id.  ``_finish`` it once Xero's answer is recorded (or lost)."""
         cr = self.env.cr
         cr.execute("SELECT nextval('xero_push_intent_id_seq')")
         intent_id = cr.fetchone()[0]
         cr.execute("SELECT pg_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
-        with self.env.registry.cursor() as side:
-            side.execute("""
-                INSERT INTO xero_push_intent (id, connection_id, entity, idempotency_key, sent_at, res_model,
-                                              res_ids, payloads, state, create_uid, create_date, write_uid,
-                                              write_date)
-                VALUES (%s, %s, %s, %s, now() at time zone 'UTC', %s, %s, %s, 'open', %s,
-                        now() at time zone 'UTC', %s, now() at time zone 'UTC')
-            """, (intent_id, connection.id, entity, key, records._name, json.dumps(records.ids),
-                  json.dumps(payloads, sort_keys=True, default=str), self.env.uid, self.env.uid))
-        return self.sudo().browse(intent_id)
+        insert = ("""
+            INSERT INTO xero_push_intent (id, connection_id, entity, idempotency_key, sent_at, res_model,
+                                          res_ids, payloads, state, create_uid, create_date, write_uid, write_date)
+            VALUES (%s, %s, %s, %s, now() at time zone 'UTC', %s, %s, %s, 'open', %s,
+                    now() at time zone 'UTC', %s, now() at time zone 'UTC')
+        """, (intent_id, connection.id, entity, key, records._name, json.dumps(records.ids),
+              json.dumps(payloads, sort_keys=True, default=str), self.env.uid, self.env.uid))
+        try:
+            with self._side() as side:
+                side.execute(*insert)
+        except psycopg2.errors.ForeignKeyViolation:
+            # the connection itself is not committed yet (created in this transaction): neither is
+            # anything that could be linked, so the intent lives and dies with this transaction
+            cr.execute(*insert)
+        return intent_id
 
-    def _done(self):
-        """Xero's answer is recorded in this transaction: the intents go with it (whoever else
-        may have settled them meanwhile)."""
-        if self.ids:
-            self.env.cr.execute("DELETE FROM xero_push_intent WHERE id = ANY(%s)", (list(self.ids),))
-            self.invalidate_recordset()
-
-    def _settle(self):
-        """Xero's answer to these intents is recorded (or lost): let go of them when this
-        transaction ends, committed or not.  Until then they stay "in flight", even across
-        the commits a long run makes while it waits on Xero's rate limit."""
-        cr, ids = self.env.cr, list(self.ids)
+    @api.model
+    def _finish(self, ids, forget):
+        """When this transaction ends: if it committed and ``forget``, delete the intents (Xero's
+        answer is recorded with the commit), then let go of their locks; if it rolled back, only let
+        go (the intents stay, for the next push to resolve).  Until then they stay in flight, even
+        across the commits a long run makes while it waits on Xero's rate limit.  A process that dies
+        after its commit and before the delete leaves intents whose records are linked already:
+        resolving them changes nothing."""
+        ids = [i for i in ids if i]
+        if not ids:
+            return
+        cr = self.env.cr
+        if forget and self.env.registry.in_test_mode():
+            # one transaction for the whole test: what it commits is what it does now
+            cr.execute("DELETE FROM xero_push_intent WHERE id = ANY(%s)", (ids,))
 
         def release():
             for intent_id in ids:
@@ -186,42 +204,65 @@ class XeroPushIntent(models.Model):
                     cr.execute("SELECT pg_advisory_unlock(%s, %s)", (INTENT_LOCK_NS, intent_id))
                 except Exception:  # noqa: BLE001 - the connection is gone, and so is the lock
                     _logger.debug("intent lock %s already released", intent_id)
-        cr.postcommit.add(release)
+
+        def forget_then_release():
+            if forget:
+                with self._side() as side:
+                    side.execute("DELETE FROM xero_push_intent WHERE id = ANY(%s)", (ids,))
+            release()
+        cr.postcommit.add(forget_then_release)
         cr.postrollback.add(release)
 
     @api.model
     def _orphans(self, connection, entity):
         """Open intents of the entity that no live transaction holds, now held by this one
-        (``_settle`` them once resolved).  A crashed process's intents are orphans at once: its
-        database session, and so its lock, died with it."""
-        self.env.cr.execute("""
-            SELECT id FROM xero_push_intent
-             WHERE connection_id = %s AND entity = %s AND state = 'open'
-             ORDER BY id FOR UPDATE SKIP LOCKED
-        """, (connection.id, entity))
-        mine = []
-        for (intent_id,) in self.env.cr.fetchall():
+        (``_finish`` them once resolved): ``[{"id", "key", "sent_at", "res_model", "items"}]`` with
+        items ``[(res_id, payload)]``.  A crashed process's intents are orphans at once: its database
+        session, and so its lock, died with it."""
+        self.flush_model()  # (tests: intents written through the ORM, read below through SQL)
+        with self._side() as side:
+            side.execute("SELECT id FROM xero_push_intent WHERE connection_id = %s AND entity = %s "
+                         "AND state = 'open' ORDER BY id", (connection.id, entity))
+            candidates = [row[0] for row in side.fetchall()]
+        held = []
+        for intent_id in candidates:
             self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (INTENT_LOCK_NS, intent_id))
             if self.env.cr.fetchone()[0]:
-                mine.append(intent_id)
-        return self.sudo().browse(mine)
+                held.append(intent_id)
+        if not held:
+            return []
+        with self._side() as side:  # read after locking: a writer may have settled some meanwhile
+            side.execute("SELECT id, idempotency_key, sent_at, res_model, res_ids, payloads FROM xero_push_intent "
+                         "WHERE id = ANY(%s) AND state = 'open' ORDER BY id", (held,))
+            rows = side.fetchall()
+        gone = set(held) - {row[0] for row in rows}
+        if gone:
+            self._finish(list(gone), forget=False)
+        return [{"id": r[0], "key": r[1], "sent_at": r[2], "res_model": r[3],
+                 "items": list(zip(json.loads(r[4]), json.loads(r[5])))} for r in rows]
+
+    @api.model
+    def _mark_conflict(self, intent_id, message):
+        """A person must decide (committed at once: it is a fact about Xero, not about this run)."""
+        with self._side() as side:
+            side.execute("UPDATE xero_push_intent SET state = 'conflict', message = %s, "
+                         "write_date = now() at time zone 'UTC' WHERE id = %s", (message, intent_id))
 
     @api.model
     def _conflicts_of(self, connection, entity, records):
         """{record id: message} of records whose earlier create could not be told apart in Xero."""
-        intents = self.sudo().search([("connection_id", "=", connection.id), ("entity", "=", entity),
-                                      ("res_model", "=", records._name), ("state", "=", "conflict")])
-        found = {}
-        for intent in intents:
-            for res_id in json.loads(intent.res_ids):
-                if res_id in records.ids:
-                    found[res_id] = intent.message
+        self.flush_model()
+        with self._side() as side:
+            side.execute("SELECT res_ids, message FROM xero_push_intent WHERE connection_id = %s "
+                         "AND entity = %s AND res_model = %s AND state = 'conflict'",
+                         (connection.id, entity, records._name))
+            rows = side.fetchall()
+        wanted, found = set(records.ids), {}
+        for res_ids, message in rows:
+            for res_id in json.loads(res_ids):
+                if res_id in wanted:
+                    found[res_id] = message
         return found
-
-    def _items(self):
-        """[(res_id, payload)] in the batch's order."""
-        self.ensure_one()
-        return list(zip(json.loads(self.res_ids), json.loads(self.payloads)))
 
     def action_dismiss(self):
         """A person checked Xero: forget the intent (the next push creates what is not linked)."""

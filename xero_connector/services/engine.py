@@ -500,36 +500,37 @@ class SyncEngine:
         anything is created again: replay the stored request with its Idempotency-Key while Xero keeps
         it, else find what Xero created since; link what was created, so nothing is created twice."""
         intents = self.Intent._orphans(self.connection, self.mapper.entity)
-        if not intents:
-            return
-        try:
-            for intent in intents:
-                try:
-                    self._resolve_intent(intent)
-                except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
-                    raise
-                except xc.XeroPayloadError:
-                    intent._done()  # the SDK refuses the stored request: it never reached Xero
-                except xc.XeroError as exc:
-                    # still unknown: these records wait; the others go on
-                    _logger.info("Xero create in flight %s not resolved yet: %s", intent.id, exc)
-                    self.unresolved.update(json.loads(intent.res_ids))
-        finally:
-            intents._settle()
+        for n, intent in enumerate(intents):
+            forget = False
+            try:
+                forget = self._resolve_intent(intent)
+            except xc.XeroPayloadError:
+                forget = True  # the SDK refuses the stored request: it never reached Xero
+            except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
+                self.Intent._finish([i["id"] for i in intents[n:]], forget=False)
+                raise
+            except xc.XeroError as exc:
+                # still unknown: these records wait; the others go on
+                _logger.info("Xero create in flight %s not resolved yet: %s", intent["id"], exc)
+                self.unresolved.update(res_id for res_id, _p in intent["items"])
+            self.Intent._finish([intent["id"]], forget=forget)
 
     def _resolve_intent(self, intent):
+        """Link what one orphaned intent created; returns whether the intent is settled."""
         mapper = self.mapper
-        items = intent._items()
-        age = fields.Datetime.now() - intent.sent_at
-        if age < REPLAY_WINDOW:
-            results = self._send([p for _r, p in items], intent.idempotency_key, create=True)
+        items = intent["items"]
+        # what Xero changed since the intent tells what it created; a young intent whose records are
+        # not all there is replayed with its key: Xero answers the original (still applying it,
+        # perhaps), or applies it now, once, if it never got it
+        results = self._find_created(intent, items)
+        how = _("Found in Xero, created by an earlier push whose answer was lost; linked.")
+        if results is None:
+            return False  # marked as a conflict: a person decides
+        if not all(results) and fields.Datetime.now() - intent["sent_at"] < REPLAY_WINDOW:
+            replayed = self._send([p for _r, p in items], intent["key"], create=True)
+            results = [found or again for found, again in zip(results, replayed)]
             how = _("Xero had created it from an earlier push whose answer was lost (replayed); linked.")
-        else:
-            results = self._find_created(intent, items)
-            how = _("Found in Xero, created by an earlier push whose answer was lost; linked.")
-            if results is None:
-                return  # marked as a conflict: a person decides
-        Model = self.env[intent.res_model].with_context(active_test=False)
+        Model = self.env[intent["res_model"]].with_context(active_test=False)
         records = Model.browse([r for r, _p in items]).exists()
         bindings = self.Binding._for_records(self.connection, records)
         for (res_id, payload), result in zip(items, results):
@@ -539,12 +540,14 @@ class SyncEngine:
             xero_id = result[mapper.id_key]
             record = Model.browse(res_id)
             binding = bindings.get(res_id)
+            if binding is not None and binding.xero_id == xero_id:
+                continue  # linked already (the intent outlived its commit): nothing to do
             other = self.Binding.search([("connection_id", "=", self.connection.id),
                                          ("xero_id", "=", xero_id)], limit=1)
             if binding is None or (binding.xero_id and binding.xero_id != xero_id) or (other and other != binding):
                 self.counts["warning"] += 1
                 self.pending_lines.append({
-                    "log_id": self.log.id, "res_model": intent.res_model, "res_id": res_id if binding else False,
+                    "log_id": self.log.id, "res_model": intent["res_model"], "res_id": res_id if binding else False,
                     "record_name": self._xero_label(result), "xero_id": xero_id, "action": "warning",
                     "state": "warning",
                     "message": _("An earlier push created this Xero record, but its Odoo record is gone or "
@@ -557,14 +560,14 @@ class SyncEngine:
                 "last_error_detail": False, "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
                 **self._flags(result)})
             self._line(record, binding, "link", how, xero_id=xero_id)
-        intent._done()
+        return True
 
     def _find_created(self, intent, items):
         """Xero's records created for ``items`` (None where Xero has none): what Xero changed since
         the intent, compared on the payloads' identifying values.  None when a record cannot be told
         apart (the intent is then a conflict for a person to settle)."""
         mapper = self.mapper
-        since = (intent.sent_at - CLOCK_SLACK).replace(tzinfo=timezone.utc)
+        since = (intent["sent_at"] - CLOCK_SLACK).replace(tzinfo=timezone.utc)
         taken = set()
         found = [[] for _i in items]
         for data in mapper.changed_since(self.client, since, [p for _r, p in items], self._list_params()):
@@ -573,21 +576,33 @@ class SyncEngine:
                 if xero_id and mapper.same_created(data, payload):
                     found[n].append(data)
                     taken.add(xero_id)
-        bound = {b.xero_id: b.res_id for b in self._bound(intent.res_model, xero_ids=taken)}
-        results, unclear = [], []
-        for (res_id, payload), candidates in zip(items, found):
-            free = [c for c in candidates if bound.get(c[mapper.id_key], res_id) == res_id]
-            if len(free) > 1:
+        bound = {b.xero_id: b.res_id for b in self._bound(intent["res_model"], xero_ids=taken)}
+        free = [[c for c in candidates if bound.get(c[mapper.id_key], res_id) == res_id]
+                for (res_id, _p), candidates in zip(items, found)]
+        # records with the same identifying values (two equal payments of one invoice on one day) are
+        # interchangeable: as many candidates as such records is one each
+        groups = defaultdict(list)
+        for n, candidates in enumerate(free):
+            groups[tuple(sorted(c[mapper.id_key] for c in candidates))].append(n)
+        results, unclear = [None] * len(items), []
+        for ids, members in groups.items():
+            if not ids:
+                continue
+            if len(ids) == len(members):
+                by_id = {c[mapper.id_key]: c for c in free[members[0]]}
+                for n, xero_id in zip(members, ids):
+                    results[n] = by_id[xero_id]
+                continue
+            for n in members:
                 unclear.append(_("%(count)s Xero records (%(ids)s) look like the one created for Odoo record "
-                                 "#%(id)s", count=len(free), id=res_id,
-                                 ids=", ".join(self._xero_label(c) for c in free[:5])))
-            results.append(free[0] if len(free) == 1 else None)
+                                 "#%(id)s", count=len(ids), id=items[n][0],
+                                 ids=", ".join(self._xero_label(c) for c in free[n][:5])))
         if unclear:
-            intent.write({"state": "conflict", "message": _(
+            self.Intent._mark_conflict(intent["id"], _(
                 "Not sent again: an earlier push's answer was lost and Xero holds several records that may be "
                 "this one (%(details)s). Link the right one by hand (or delete the extra ones in Xero), then "
                 "dismiss the create in flight in Xero › Configuration › Creates in Flight.",
-                details="; ".join(unclear))})
+                details="; ".join(unclear)))
             return None
         return results
 
@@ -623,15 +638,14 @@ class SyncEngine:
         """
         key = self._idempotency_key(batch, create)
         payloads = [i.payload for i in batch]
-        intent = self.Intent
+        intent = []  # the write-ahead intent's id, for a create
         if create:
             records = self.env[batch[0].record._name].browse([i.record.id for i in batch])
-            intent = self.Intent._write_ahead(self.connection, self.mapper.entity, key, records, payloads)
+            intent = [self.Intent._write_ahead(self.connection, self.mapper.entity, key, records, payloads)]
         try:
             results = self._send(payloads, key, create)
         except (xc.XeroAuthError, xc.XeroForbiddenError):
-            intent._done()  # refused before Xero did anything
-            intent._settle()
+            self.Intent._finish(intent, forget=True)  # refused before Xero did anything
             for item in batch:
                 self._failed(item.record, item.binding, _("Not sent: the Xero connection needs to be re-authorised."))
             self._end()
@@ -643,9 +657,9 @@ class SyncEngine:
                 message = _("Xero's answer was lost (%(error)s). The next sync checks what Xero created "
                             "before sending it again, so it will not be duplicated.", error=exc.message)
             else:
-                intent._done()  # Xero refused the request as a whole: nothing was created
                 message = _("Not sent: %(error)s", error=exc.message)
-            intent._settle()
+            # refused as a whole (400, 404, 429...): nothing was created, the intent goes
+            self.Intent._finish(intent, forget=not unknown)
             if isinstance(exc, xc.XeroRateLimitError):
                 # not an error of these records: they wait for Xero's budget and go with the next run
                 for item in batch:
@@ -681,8 +695,7 @@ class SyncEngine:
                 errors = [self.mapper.conflict_message(item.payload) or "\n".join(errors)]
             self._failed(item.record, item.binding, "\n".join(errors),
                          json.dumps(result, default=str, indent=1))
-        intent._done()
-        intent._settle()
+        self.Intent._finish(intent, forget=True)
         if self.commit:
             self._flush()
             self.env.cr.commit()
