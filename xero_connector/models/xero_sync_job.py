@@ -42,6 +42,10 @@ ENTITY_ORDER = ["contact", "product", "invoice", "credit_note", "receipt", "purc
 BACKGROUND_THRESHOLD = 20  # "Sync to Xero" on more records than this runs in the background
 
 
+#: namespace of the session advisory locks held by a job's runner (any int4)
+JOB_LOCK_NS = 0x584A4F42  # "XJOB"
+
+
 def _lock_key(connection_id, entity):
     return zlib.crc32(f"xero_connector:{connection_id}:{entity}".encode()) - 2 ** 31
 
@@ -101,28 +105,43 @@ class XeroSyncJob(models.Model):
 
     @api.model
     def _cron_run_queued(self, limit=10):
-        """Run queued jobs, and waiting ones whose time has come, one at a time; each job is
-        taken with SKIP LOCKED."""
+        """Run queued jobs, waiting ones whose time has come, and running ones whose runner died
+        (an Odoo process killed mid-run: its session lock on the job is gone), one at a time; each
+        job is taken with SKIP LOCKED and held by a session lock while it runs."""
         done = 0
         for _i in range(limit):
-            self.flush_model(["state", "not_before"])
-            self.env.cr.execute("""
-                SELECT id FROM xero_sync_job
-                 WHERE state IN ('queued', 'waiting') AND (not_before IS NULL OR not_before <= %s)
-                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, [fields.Datetime.now()])
-            row = self.env.cr.fetchone()
-            if not row:
+            job = self._take_next()
+            if not job:
                 break
-            job = self.browse(row[0])
-            job.state = "running"
-            job._run()
-            done += 1
-            remaining = self.search_count([("state", "in", ("queued", "waiting"))])
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if self._commits():
-                self.env.cr.commit()
+            try:
+                if job.state == "running":
+                    job.message_post(body=_("Resumed: the Odoo process running this sync stopped before "
+                                            "it finished (what it had done is kept; nothing is sent twice)."))
+                job.state = "running"
+                job._run()
+                done += 1
+                remaining = self.search_count([("state", "in", ("queued", "waiting"))])
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                if self._commits():
+                    self.env.cr.commit()
+            finally:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (JOB_LOCK_NS, job.id))
         return done
+
+    def _take_next(self):
+        """The next job to run, locked (row lock and session lock), or an empty recordset."""
+        self.flush_model(["state", "not_before"])
+        self.env.cr.execute("""
+            SELECT id FROM xero_sync_job
+             WHERE (state IN ('queued', 'waiting') AND (not_before IS NULL OR not_before <= %s))
+                OR state = 'running'
+             ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED
+        """, [fields.Datetime.now()])
+        for (job_id,) in self.env.cr.fetchall():
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (JOB_LOCK_NS, job_id))
+            if self.env.cr.fetchone()[0]:
+                return self.browse(job_id)
+        return self.browse()
 
     def _commits(self):
         return not getattr(threading_current(), "testing", False)
