@@ -587,6 +587,7 @@ class Chaos:
         self.sandbox.limits(per_day=5000)
         # ... has come for Odoo too: the jobs waiting for Xero's budget are due now
         self.sql("UPDATE xero_sync_job SET not_before = now() at time zone 'UTC' WHERE state = 'waiting'")
+        self.sql("UPDATE xero_connection SET day_limit_reset_at = NULL")
 
     def cases(self):
         return {
