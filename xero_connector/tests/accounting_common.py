@@ -46,6 +46,14 @@ class AccountingXeroCase(ConnectedXeroCase):
             self.sandbox.wipe(self.tenant_id, resource)
 
     @classmethod
+    def map_bank_journal(cls, code="090"):
+        """The company's bank journal as the payment journal of Xero's bank account ``code``."""
+        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
+                                                      ("company_id", "=", cls.env.company.id)], limit=1)
+        cls.xero_account(code).journal_id = cls.bank
+        return cls.bank
+
+    @classmethod
     def xero_account(cls, code):
         return cls.env["xero.account"].search([("connection_id", "=", cls.connection.id), ("code", "=", code)])
 

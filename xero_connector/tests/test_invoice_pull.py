@@ -13,9 +13,7 @@ class TestInvoicePull(AccountingXeroCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
-                                                      ("company_id", "=", cls.env.company.id)], limit=1)
-        cls.xero_account("090").journal_id = cls.bank
+        cls.map_bank_journal()
 
     def xero_write(self, resource, records, create=True, key=None):
         self._keys = getattr(self, "_keys", 0) + 1

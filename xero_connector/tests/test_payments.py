@@ -11,10 +11,8 @@ class TestPaymentPush(AccountingXeroCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
-                                                      ("company_id", "=", cls.env.company.id)], limit=1)
+        cls.map_bank_journal()
         cls.xero_bank = cls.xero_account("090")
-        cls.xero_bank.journal_id = cls.bank
 
     def pay(self, move, amount, date="2026-11-10", journal=None):
         wizard = self.env["account.payment.register"].with_context(

@@ -165,9 +165,7 @@ class TestScopePaymentPush(AccountingXeroCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
-                                                      ("company_id", "=", cls.env.company.id)], limit=1)
-        cls.xero_account("090").journal_id = cls.bank
+        cls.map_bank_journal()
 
     def test_payment_push_without_the_payments_scope(self):
         self.connection.sudo().scopes = " ".join(
