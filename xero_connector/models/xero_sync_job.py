@@ -114,11 +114,15 @@ class XeroSyncJob(models.Model):
             if not job:
                 break
             try:
-                if job.state == "running":
-                    job.message_post(body=_("Resumed: the Odoo process running this sync stopped before "
-                                            "it finished (what it had done is kept; nothing is sent twice)."))
+                resumed = job.state == "running"
+                if resumed:
+                    _logger.warning("Xero sync job %s: its runner died; resuming it", job.id)
                 job.state = "running"
                 job._run()
+                if resumed:
+                    job.message = "\n".join(filter(None, [
+                        _("Resumed: the Odoo process running this sync stopped before it finished (what it "
+                          "had done is kept; nothing is sent twice)."), job.message]))
                 done += 1
                 remaining = self.search_count([("state", "in", ("queued", "waiting"))])
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -325,7 +329,7 @@ def _when_words(env, at, tz=None):
     """``at 24 Nov 2026, 00:00:05 (Europe/Brussels), in 5 h 3 min`` for a naive UTC datetime."""
     tz = tz or env.user.tz or "UTC"
     seconds = (at - fields.Datetime.now()).total_seconds()
-    return _("at %(at)s (%(tz)s), in %(delay)s", at=format_datetime(env, at, tz=tz), tz=tz,
+    return env._("at %(at)s (%(tz)s), in %(delay)s", at=format_datetime(env, at, tz=tz), tz=tz,
              delay=xc._wait_words(max(0, seconds)))
 
 

@@ -231,15 +231,28 @@ class TestExactlyOnceCreates(ConnectedXeroCase):
         self.assertFalse(self.xero_contacts())
 
 
+    def test_job_left_running_by_a_dead_process_is_resumed(self):
+        partners = self.env["res.partner"].create([{"name": f"Orphaned Job Customer {n}"} for n in range(3)])
+        partners.xero_allow_sync = True
+        mapping = self.env["xero.mapping"]._for(self.connection, "contact")
+        job = self.env["xero.sync.job"]._queue({
+            "connection_id": self.connection.id, "mapping_ids": [(6, 0, mapping.ids)], "direction": "export",
+            "res_model": "res.partner", "res_ids": partners.ids})
+        # what a killed runner leaves: the job says 'running', and nobody holds its lock
+        job.state = "running"
+        self.env["xero.sync.job"]._cron_run_queued()
+        self.assertEqual(job.state, "done", job.message)
+        self.assertTrue(job.message.startswith("Resumed"), job.message)
+        self.assertEqual(sorted(c["Name"] for c in self.xero_contacts()), sorted(partners.mapped("name")))
+
+
 @tagged("post_install", "-at_install")
 class TestExactlyOncePayments(AccountingXeroCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank = cls.env["account.journal"].search([("type", "=", "bank"),
-                                                      ("company_id", "=", cls.env.company.id)], limit=1)
-        cls.xero_account("090").journal_id = cls.bank
+        cls.map_bank_journal()
 
     def test_lost_payment_answer_is_not_paid_twice(self):
         move = self.invoice([{"price_unit": 100.0}])
