@@ -33,6 +33,7 @@ _logger = logging.getLogger(__name__)
 
 IMPORT_CHUNK = 200  # Xero records handled per round of Odoo queries
 INDEX_CHUNK = 1000  # Xero records indexed per round (one page)
+PUSH_CHUNK = 1000  # Odoo records mapped, matched and written per round (20 batches)
 WHERE_MAX = 1500  # characters of one targeted ``where`` look-up (Xero takes it in the URL)
 #: an intent younger than this is replayed with its Idempotency-Key (Xero keeps keys ~6 minutes);
 #: an older one is looked up among the records Xero changed since it was written
@@ -160,6 +161,7 @@ class SyncEngine:
         self.pending_lines = []
         self.client = None
         self.unresolved = set()  # ids of records whose earlier create is still unknown
+        self.index_fresh = False  # the index was brought up to date in this run
 
     # ------------------------------------------------------------------ common
     def _start(self, entity, direction, total=0):
@@ -242,6 +244,26 @@ class SyncEngine:
         lines = self.mapping._lines("to_xero")
         clearable = mapper.clearable_keys(lines)
         self._resolve_intents()
+        synced = []
+        # a chunk at a time: memory (records, payloads, Odoo's cache, log lines) stays one chunk's
+        for start in range(0, len(records), PUSH_CHUNK):
+            synced += self._push_chunk(records[start:start + PUSH_CHUNK], lines, clearable)
+            if len(records) > PUSH_CHUNK:
+                self._flush()
+                if self.commit:
+                    self.env.cr.commit()
+                self.env.invalidate_all()
+        self._delete_orphans()
+        log = self._end()
+        for follow_entity, follow_records in mapper.followers(records.browse(synced)):
+            if follow_records:
+                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(
+                    follow_entity, follow_records)
+        return log
+
+    def _push_chunk(self, records, lines, clearable):
+        """Map, match and write ``records``; returns the ids of those now in step with Xero."""
+        mapper = self.mapper
         bindings = self.Binding._for_records(self.connection, records)
         conflicts = self.Intent._conflicts_of(self.connection, mapper.entity, records)
 
@@ -286,14 +308,7 @@ class SyncEngine:
         to_update += retry
         for batch in _chunks(to_update, xc.BATCH_SIZE):
             self._write(batch, create=False)
-        self._delete_orphans()
-        log = self._end()
-        synced = records.filtered(lambda r: bindings[r.id].state == "synced")
-        for follow_entity, follow_records in mapper.followers(synced):
-            if follow_records:
-                SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(
-                    follow_entity, follow_records)
-        return log
+        return [r.id for r in records if bindings[r.id].state == "synced"]
 
     def _delete_orphans(self):
         """Xero records whose Odoo record was deleted, where Xero lets delete (payments)."""
@@ -440,6 +455,9 @@ class SyncEngine:
             self._index_keep_only([d.get(self.mapper.id_key) for d in records])
             return
         if state.complete:
+            if self.index_fresh:
+                return  # read at this run's start; since, the index has every echo of its writes
+            self.index_fresh = True
             if state.cursor:
                 # inclusive (Xero's header has whole seconds): what changed in the cursor's second is read again
                 params["if_modified_since"] = state.cursor.replace(tzinfo=timezone.utc)
@@ -796,9 +814,12 @@ class SyncEngine:
                     stamp = _xero_time(data.get("UpdatedDateUTC"))
                     if stamp and (newest is None or stamp > newest):
                         newest = stamp
-                if self.commit and not preview:
+                if not preview:
+                    # memory stays one chunk's: log lines written, Odoo's cache emptied
                     self._flush()
-                    self.env.cr.commit()
+                    if self.commit:
+                        self.env.cr.commit()
+                    self.env.invalidate_all()
             if mapper.full_fetch and not ids:
                 self._import_deletions(seen_ids)
             if not ids and not window and not until and not preview:

@@ -86,6 +86,19 @@ class TestMatchingCost(ConnectedXeroCase):
         self.assertEqual(twin.xero_id, next(c["ContactID"] for c in self.xero_contacts()
                                             if c["Name"] == "Seeded Contact 01111"))
 
+    def test_large_push_goes_a_chunk_at_a_time(self):
+        SyncEngine(self.connection).fetch_and_match("contact")  # an empty organisation: the index is whole
+        partners = self.env["res.partner"].create([{"name": f"Chunked Customer {n:04d}"} for n in range(1100)])
+        partners.xero_allow_sync = True
+        seq = self.sandbox.last_seq()
+        log = SyncEngine(self.connection).push("contact", partners)
+        calls = self.api_requests(seq)
+        self.assertEqual([len(c["body"]["Contacts"]) for c in calls if c["method"] == "PUT"], [50] * 22)
+        self.assertEqual(len([c for c in calls if c["method"] == "GET"]), 1, "the index is read once a run")
+        self.assertEqual(log.count_created, 1100)
+        self.assertEqual(len(self.xero_contacts()), 1100)
+        self.assertEqual(set(partners.mapped("xero_sync_state")), {"synced"})
+
     def test_many_keys_are_split_within_url_limits(self):
         partners = self.env["res.partner"].create([
             {"name": f"Looked Up Customer Number {n:03d}", "email": f"looked.up.{n}@customers.example"}
