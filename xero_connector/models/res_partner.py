@@ -22,7 +22,8 @@ class ResPartner(models.Model):
     def _xero_push_targets(self, records):
         # A person working for a company is one of its ContactPersons in Xero,
         # and an invoice/delivery address one of its Addresses.
-        return records.mapped("commercial_partner_id")
+        # one field read, not every column of every partner (a push may name 100,000 of them)
+        return records.with_context(prefetch_fields=False).mapped("commercial_partner_id").with_env(records.env)
 
     @api.model
     def _xero_deep_link_path(self, xero_id):

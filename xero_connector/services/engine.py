@@ -233,9 +233,12 @@ class SyncEngine:
         records = model._xero_push_targets(records)
         # what the records refer to (contacts, items) goes first, each in its own run
         if not preview:
-            for dep_entity, dep_records in MAPPERS[entity](self.env, self.connection).dependencies(records):
+            # only the fields read (not every column of every record: a push may name 100,000)
+            light = records.with_context(prefetch_fields=False)
+            for dep_entity, dep_records in MAPPERS[entity](self.env, self.connection).dependencies(light):
                 if dep_records:
-                    SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(dep_entity, dep_records)
+                    SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(
+                        dep_entity, dep_records.with_env(self.env))
         self._start(entity, "export", total=len(records))
         if preview:
             self.log.preview = True
@@ -247,7 +250,8 @@ class SyncEngine:
         synced = []
         # a chunk at a time: memory (records, payloads, Odoo's cache, log lines) stays one chunk's
         for start in range(0, len(records), PUSH_CHUNK):
-            synced += self._push_chunk(records[start:start + PUSH_CHUNK], lines, clearable)
+            # browse() gives the chunk a prefetch set of its own (a slice would prefetch from all)
+            synced += self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
             if len(records) > PUSH_CHUNK:
                 self._flush()
                 if self.commit:
