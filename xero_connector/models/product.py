@@ -10,6 +10,12 @@ _TEMPLATE_FIELDS = ("xero_allow_sync", "xero_id", "xero_url", "xero_sync_state",
 class ProductProduct(models.Model):
     _name = "product.product"
     _inherit = ["product.product", "xero.sync.mixin"]
+
+    def init(self):
+        super().init()
+        # Xero matching looks products up by their code, case-insensitively (services/mappers.py)
+        self.env.cr.execute("CREATE INDEX IF NOT EXISTS product_product_xero_lower_code_idx "
+                            "ON product_product (lower(default_code))")
     _xero_entity = "product"
 
     @api.model

@@ -4,6 +4,13 @@ from odoo import api, fields, models
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "xero.sync.mixin"]
+
+    def init(self):
+        super().init()
+        # Xero matching looks partners up by these, case-insensitively (services/mappers.py)
+        for column in ("name", "ref", "vat"):
+            self.env.cr.execute(f"CREATE INDEX IF NOT EXISTS res_partner_xero_lower_{column}_idx "
+                                f"ON res_partner (lower({column}))")
     _xero_entity = "contact"
 
     xero_is_customer = fields.Boolean("Customer in Xero", compute="_compute_xero_roles")
