@@ -226,3 +226,48 @@ def test_schemas(api, tenant_id, raw):
         "LineItems": [{"Description": "b", "Quantity": 1, "UnitAmount": 5, "AccountCode": "429"}]}]})
     assert_valid(raw("GET", "BankTransactions", params={"page": 1}).json(), "xero_accounting.yaml",
                  "BankTransactions", envelope=True)
+
+
+# ---------------------------------------------------------------- contact balances, period reads
+def test_contact_balances_are_outstanding_documents(api, tenant_id, raw, sandbox):
+    acme_invoice = invoice(api, tenant_id, amount=100)  # due date unset: outstanding, not overdue
+    invoice(api, tenant_id, amount=30, status="DRAFT")  # drafts owe nothing
+    bill = invoice(api, tenant_id, amount=70, kind="ACCPAY")
+    api.create_invoices(tenant_id, Invoices(invoices=[Invoice(
+        type="ACCREC", contact=Contact(name="Acme"), date=date(2026, 3, 1), due_date=date(2026, 3, 10),
+        status="AUTHORISED", line_items=[line(1, 50, tax_type="NONE")])]))  # overdue (today is later)
+    api.create_credit_notes(tenant_id, CreditNotes(credit_notes=[CreditNote(
+        type="ACCRECCREDIT", contact=Contact(name="Acme"), date=date(2026, 3, 2), status="AUTHORISED",
+        line_items=[line(1, 20, tax_type="NONE")])]))
+    pay(api, tenant_id, acme_invoice, 40)
+    invoice(api, tenant_id, amount=5, contact="Nobody Owes")
+    nobody = next(c for c in sandbox.records(tenant_id, "Contacts") if c["Name"] == "Nobody Owes")
+    acme_id = bill.contact.contact_id
+    [acme] = api.get_contacts(tenant_id, i_ds=[acme_id], page=1).contacts
+    assert acme.balances.accounts_receivable.outstanding == Decimal("90")  # 60 + 50 - 20
+    assert acme.balances.accounts_receivable.overdue == Decimal("50")
+    assert (acme.balances.accounts_payable.outstanding, acme.balances.accounts_payable.overdue) == (
+        Decimal("70"), Decimal("0"))
+    body = raw("GET", "Contacts", params={"IDs": f"{acme_id},{nobody['ContactID']}", "page": 1}).json()
+    if (OPENAPI_DIR / "xero_accounting.yaml").exists():
+        assert_valid(body, "xero_accounting.yaml", "Contacts", envelope=True)
+    assert {c["Name"]: c["Balances"]["AccountsReceivable"]["Outstanding"] for c in body["Contacts"]} == {
+        "Acme": 90, "Nobody Owes": 5}
+    # summaryOnly leaves the computation-heavy Balances out
+    summary = raw("GET", "Contacts", params={"IDs": acme_id, "summaryOnly": "true"}).json()["Contacts"][0]
+    assert "Balances" not in summary
+
+
+def test_documents_and_payments_of_a_period(api, tenant_id):
+    inside = invoice(api, tenant_id, amount=10)  # dated 2026-03-01
+    api.create_invoices(tenant_id, Invoices(invoices=[Invoice(
+        type="ACCREC", contact=Contact(name="Acme"), date=date(2026, 4, 1), status="AUTHORISED",
+        line_items=[line(1, 20, tax_type="NONE")])]))
+    pay(api, tenant_id, inside, 4, date=date(2026, 3, 20))
+    where = "Date >= DateTime(2026, 03, 01) AND Date <= DateTime(2026, 03, 31)"
+    got = api.get_invoices(tenant_id, where=where, summary_only=True, page=1).invoices
+    assert [i.invoice_id for i in got] == [inside.invoice_id]
+    assert got[0].line_items is None and got[0].total == Decimal("10")
+    [payment] = api.get_payments(tenant_id, where=where, page=1).payments
+    assert (payment.amount, payment.invoice.invoice_id) == (Decimal("4"), inside.invoice_id)
+    assert not api.get_payments(tenant_id, where=where.replace("03, 31", "03, 19"), page=1).payments
