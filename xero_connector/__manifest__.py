@@ -30,6 +30,9 @@
         "views/xero_menus.xml",
         "views/xero_webhook_views.xml",
         "views/xero_remote_views.xml",
+        "security/xero_parity_security.xml",
+        "views/xero_parity_views.xml",
+        "report/xero_parity_report.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -853,12 +853,7 @@ class SyncEngine:
         """Just these Xero records: the list's IDs filter where Xero has one, else ``where`` filters
         on the id (CreditNotes, ...), 40 ids a call."""
         ids = [str(uuid.UUID(str(i))) for i in ids if _is_uuid(i)]
-        if xc.ENTITIES[mapper.entity].get("ids_filter"):
-            yield from self.client.iter_all(mapper.entity, i_ds=ids, **params)
-            return
-        for start in range(0, len(ids), 40):
-            where = " OR ".join(f'{mapper.id_key}==Guid("{i}")' for i in ids[start:start + 40])
-            yield from self.client.iter_all(mapper.entity, where=where, **params)
+        yield from self.client.iter_ids(mapper.entity, mapper.id_key, ids, **params)
 
     def _import_chunk(self, chunk, mode):
         mapper, id_key = self.mapper, self.mapper.id_key

@@ -21,6 +21,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from urllib.parse import urlencode
 
 import requests
@@ -635,6 +636,27 @@ class XeroClient:
     def find(self, entity, where, include_archived=False):
         return list(self.iter_all(entity, where=where, include_archived=include_archived))
 
+    def iter_ids(self, entity, id_key, ids, **params):
+        """Just these records: the list's IDs filter where Xero has one (paged), else ``where``
+        filters on the id (CreditNotes, Payments, ...), 40 ids a call; ids that are not GUIDs are
+        left out."""
+        ids = [str(i) for i in ids if _is_guid(i)]
+        if not ids:
+            return
+        if ENTITIES[entity].get("ids_filter"):
+            yield from self.iter_all(entity, i_ds=ids, **params)
+            return
+        for start in range(0, len(ids), 40):
+            where = " OR ".join(f'{id_key}==Guid("{i}")' for i in ids[start:start + 40])
+            yield from self.iter_all(entity, where=where, **params)
+
+    def iter_period(self, entity, date_from, date_to, **params):
+        """The entity's records dated from ``date_from`` to ``date_to`` (both included): one paged
+        read filtered by Xero on ``Date``, lightweight (summaryOnly) where Xero offers it."""
+        if ENTITIES[entity].get("summary"):
+            params.setdefault("summary_only", True)
+        yield from self.iter_all(entity, where=period_where(date_from, date_to), **params)
+
     def validate(self, entity, record):
         """Raise XeroPayloadError when the SDK itself would refuse ``record``."""
         to_model(ENTITIES[entity]["item"], record)
@@ -688,6 +710,21 @@ class XeroClient:
         if not spec.get("delete"):
             raise ValueError(f"Xero does not delete {entity}")
         self._call(spec["delete"], self.tenant_id, xero_id)
+
+
+def _is_guid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def period_where(date_from, date_to, field="Date"):
+    """Xero's ``where`` for records dated from ``date_from`` to ``date_to`` (dates, both included)."""
+    def literal(day):
+        return f"DateTime({day.year}, {day.month:02d}, {day.day:02d})"
+    return f"{field} >= {literal(date_from)} AND {field} <= {literal(date_to)}"
 
 
 def _wait_words(seconds):
