@@ -17,7 +17,7 @@ import io
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round
 
 from ..services import xero_client as xc
@@ -80,7 +80,7 @@ class XeroParityReport(models.Model):
                             connection=report.connection_id.display_name or "",
                             start=report.date_from or "", end=report.date_to or "")
 
-    @api.depends("difference_ids")
+    @api.depends("state", "difference_ids")
     def _compute_difference_count(self):
         for report in self:
             report.difference_count = len(report.difference_ids)
@@ -90,7 +90,7 @@ class XeroParityReport(models.Model):
     def _check_dates(self):
         for report in self:
             if report.date_from > report.date_to:
-                raise UserError(_("The period of a parity report must start before it ends."))
+                raise ValidationError(_("The period of a parity report must start before it ends."))
 
     # ------------------------------------------------------------------ compute
     def action_compute(self):

@@ -4,6 +4,7 @@ import io
 import zipfile
 from datetime import date
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from ..services import xero_client as xc
@@ -235,6 +236,8 @@ class TestParityReport(AccountingXeroCase):
         self.assertEqual(report.connection_id, self.connection)
         self.assertIn("2026-11-01", report.name)
         self.assertEqual(report.date_from, date(2026, 11, 1))
+        with self.assertRaises(ValidationError):
+            report.date_to = "2026-10-31"
 
 
 @tagged("post_install", "-at_install")
