@@ -7,8 +7,8 @@ sides (``xero.parity.balance``), and every difference with what the connector kn
 and links to both records (``xero.parity.difference``).
 
 What it costs Xero: one paged read per entity filtered by Xero on the period's dates (invoices
-and bills lightweight, ``summaryOnly``), one read of the Balances of the period's contacts (40 to
-a call), and targeted reads of the few linked records that the period's reads did not return.
+and bills lightweight, ``summaryOnly``), one read of the Balances of the period's contacts (by
+their ids, paged), and targeted reads of the few linked records that the period's reads did not return.
 Nothing grows with the documents outside the period.  Odoo's figures are SQL aggregates; the
 records of the period are read in one query per kind, with their links.
 """
@@ -547,7 +547,7 @@ class _Collector:
     # ------------------------------------------------------------------ balances
     def _balances(self):
         """Receivable and payable now, per contact of the period: Odoo's open documents against the
-        Balances Xero shows for the contact (one read of the period's contacts, 40 to a call)."""
+        Balances Xero shows for the contact (one read of the period's contacts by their ids, paged)."""
         Binding = self.env["xero.binding"].sudo()
         partner_links = Binding.search([("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner"),
                                         "|", ("res_id", "in", list(self.partner_ids)),
