@@ -24,6 +24,7 @@ import psycopg2.errors
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
+from odoo.tools.sql import column_exists, table_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -58,6 +59,18 @@ class XeroRemoteRecord(models.Model):
 
     _sql_constraints = [("xero_id_uniq", "unique(connection_id, entity, xero_id)",
                          "A Xero record is indexed once per connection.")]
+
+    def _auto_init(self):
+        upgrading = table_exists(self.env.cr, self._table) and not column_exists(self.env.cr, self._table,
+                                                                                   "k_dated_total")
+        result = super()._auto_init()
+        if upgrading:
+            # documents indexed before their contact/amount keys existed: look them up again until the next
+            # Fetch & Match or full import fills the keys (the index table of states may not exist yet)
+            if table_exists(self.env.cr, "xero_remote_index"):
+                self.env.cr.execute("UPDATE xero_remote_index SET complete = false "
+                                    "WHERE entity IN ('Invoices', 'CreditNotes')")
+        return result
 
     def init(self):
         for column in KEY_COLUMNS.values():

@@ -313,7 +313,7 @@ class DocumentImport:
         """The composite keys: ``type|contact|currency|total|reference`` and ``…|date``."""
         if not (doc_type and contact and currency) or total is None:
             return {"reference": None, "dated_total": None}
-        head = f"{doc_type}|{str(contact).lower()}|{currency}|{float_round(total, precision_digits=2):.2f}"
+        head = f"{doc_type}|{str(contact).lower()}|{currency}|{float_round(float(total), precision_digits=2):.2f}"
         return {"reference": f"{head}|{ref}" if ref else None,
                 "dated_total": f"{head}|{day.isoformat()}" if day and dated else None}
 
