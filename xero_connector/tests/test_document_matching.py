@@ -9,7 +9,8 @@ import itertools
 from odoo.tests import tagged
 
 from ..services import xero_client as xc
-from ..services.engine import SyncEngine
+from ..services.engine import Matcher, SyncEngine
+from ..services.mappers import MAPPERS
 from .accounting_common import AccountingXeroCase
 
 
@@ -166,3 +167,30 @@ class TestDocumentMatching(AccountingXeroCase):
         reads = self.api_requests(seq, "GET", r"/Invoices")
         self.assertEqual(len(reads), 1, [r["query"] for r in reads])
         self.assertNotIn("where", reads[0]["query"])
+
+    def test_matching_costs_the_same_queries_for_2_or_20_documents(self):
+        bills = self.env["account.move"]
+        for n in range(20):
+            bills |= self.bill(price=10.0 + n, ref=f"Q-{n}")
+        self.bill(price=500.0)  # another bill of the vendor, not wanted by any
+        datas = [{"InvoiceID": f"00000000-0000-4000-8000-{n:012d}", "Type": "ACCPAY", "InvoiceNumber": f"q-{n}",
+                  "Contact": {"ContactID": self.vendor.xero_id}, "Date": xc.xero_date("2026-11-20"),
+                  "CurrencyCode": bill.currency_id.name, "Total": bill.amount_total, "Status": "AUTHORISED"}
+                 for n, bill in enumerate(bills)]
+
+        def cost(chunk):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            mapper = MAPPERS["invoice"](self.env, self.connection)
+            before = self.env.cr.sql_log_count
+            candidates = mapper.odoo_candidates(self.env.company, [mapper.xero_match_values(d) for d in chunk])
+            matcher = Matcher(mapper, candidates, mapper.odoo_match_values, lambda r: r.id)
+            found = self.env["account.move"].union(*(matcher.match(mapper.xero_match_values(d))[0] for d in chunk))
+            return self.env.cr.sql_log_count - before, found, candidates
+
+        few, found_few, _candidates = cost(datas[:2])
+        many, found_many, candidates = cost(datas)
+        self.assertEqual(found_few, bills[:2])
+        self.assertEqual(found_many, bills)
+        self.assertEqual(candidates, bills)  # keyed: the vendor's other bill is not even read
+        self.assertEqual(few, many)
