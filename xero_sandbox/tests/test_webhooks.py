@@ -14,7 +14,7 @@ from datetime import date
 
 from xero_python.accounting import Contact, Contacts, CreditNote, CreditNotes, LineAmountTypes
 
-from .openapi import assert_valid
+from .openapi import OPENAPI_DIR, assert_valid
 from .test_invoices import create, line, sale
 from .test_transactions import invoice as authorised_invoice
 from .test_transactions import line as tx_line
@@ -164,6 +164,7 @@ def test_control_api_validation_and_removal(sandbox, receiver, api, tenant_id):
     assert sandbox.call("GET", "webhooks") == {"subscriptions": [], "queued": 0, "events": []}
 
 
+@pytest.mark.skipif(not (OPENAPI_DIR / "xero-webhooks.yaml").exists(), reason="no OpenAPI documents")
 def test_credit_note_events_current_and_classic(sandbox, receiver, api, tenant_id):
     """Xero's credit-note events carry ``data`` {Type, Status} (xero-webhooks.yaml, December 2025); a
     ``classic`` subscription gets the thin events; both are signed with the key."""
