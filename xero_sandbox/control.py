@@ -137,7 +137,7 @@ class Control:
             hub = webhooks.hub(self.state)
             return {"subscriptions": [dict(s, key="***") for s in hub["subscriptions"]],
                     "queued": len(hub["queue"]),
-                    "events": [{k: v for k, v in e.items() if not k.startswith("_")} for e in hub["queue"]]}
+                    "events": [webhooks.shown(e) for e in hub["queue"]]}
 
     def add_webhook(self, req):
         body = self._json(req)
@@ -146,11 +146,14 @@ class Control:
         tenant_id = body.get("tenant_id")
         if tenant_id and tenant_id not in self.state.orgs:
             raise ControlError(f"no organisation {tenant_id}", 404)
+        fmt = body.get("format") or "current"
+        if fmt not in webhooks.FORMATS:
+            raise ControlError(f"'format' is one of {', '.join(webhooks.FORMATS)}")
         with self.state.lock:
             subscriptions = webhooks.hub(self.state)["subscriptions"]
             # one subscription per (url, tenant): subscribing again changes its key
             subscriptions[:] = [s for s in subscriptions if (s["url"], s["tenant_id"]) != (body["url"], tenant_id)]
-            subscriptions.append({"url": body["url"], "key": body["key"], "tenant_id": tenant_id})
+            subscriptions.append({"url": body["url"], "key": body["key"], "tenant_id": tenant_id, "format": fmt})
         return {"ok": True}
 
     def clear_webhooks(self, req):

@@ -86,8 +86,8 @@ class SandboxControl:
     def clear_idempotency(self):
         return self.call("DELETE", "idempotency")
 
-    def webhook_subscribe(self, url, key, tenant_id=None):
-        return self.call("POST", "webhooks", json={"url": url, "key": key, "tenant_id": tenant_id})
+    def webhook_subscribe(self, url, key, tenant_id=None, fmt="current"):
+        return self.call("POST", "webhooks", json={"url": url, "key": key, "tenant_id": tenant_id, "format": fmt})
 
     def webhook_deliver(self, bad_signature=False):
         return self.call("POST", "webhooks/deliver", json={"bad_signature": bad_signature})["deliveries"]

@@ -9,6 +9,13 @@ payload per subscription (``x-xero-signature`` = base64(HMAC-SHA256(raw body,
 key))), and ``intent`` runs Xero's intent-to-receive check: one correctly
 signed empty payload (expects 200) and one wrongly signed (expects 401).
 Delivery is explicit so that tests are deterministic.
+
+Credit-note events come in two shapes, per subscription (``format``):
+``"current"`` (the default) is what Xero documents for credit notes since
+December 2025 (``CreditNoteWebhookEvent`` in ``xero-webhooks.yaml``): each
+event also carries ``data`` with the credit note's ``Type`` and ``Status``;
+``"classic"`` plays a subscription that gets the thin events only, as
+contacts and invoices still are.  Both are signed the same way.
 """
 
 import base64
@@ -23,6 +30,7 @@ from . import wire
 
 CATEGORIES = {"Contacts": "CONTACT", "Invoices": "INVOICE", "CreditNotes": "CREDITNOTE"}
 TIMEOUT = 5  # Xero gives an endpoint 5 seconds
+FORMATS = ("current", "classic")  # credit-note events with ``data`` {Type, Status}, or thin only
 
 
 def hub(state):
@@ -51,12 +59,16 @@ def unsubscribe(state, url=None):
     return removed
 
 
-def record(ctx, plural, record_id, created, if_not_queued=False):
+def record(ctx, plural, record_id, created, if_not_queued=False, document=None):
     """Queue the event of a stored change (called with the state lock held).
 
     ``if_not_queued``: a derived change (a payment or allocation settling a
     document) adds nothing when the document already has an event waiting.
+    ``document``: the stored record, for the ``data`` of credit-note events
+    (its type and status when the event happened).
     """
+    data = ({"Type": document.get("Type"), "Status": document.get("Status")}
+            if plural == "CreditNotes" and document else None)
     category = CATEGORIES.get(plural)
     if not category or ctx.app is None:  # control-API seeding and wiping are not Xero changes
         return
@@ -76,7 +88,16 @@ def record(ctx, plural, record_id, created, if_not_queued=False):
         "tenantId": ctx.tenant_id,
         "tenantType": "ORGANISATION",
         "_sequence": webhooks["sequence"],
+        "_data": data,
     })
+
+
+def shown(event, fmt="current"):
+    """An event as a subscription of format ``fmt`` receives it."""
+    out = {k: v for k, v in event.items() if not k.startswith("_")}
+    if event.get("_data") and fmt != "classic":
+        out["data"] = dict(event["_data"])
+    return out
 
 
 def sign(body, key):
@@ -105,7 +126,7 @@ def take(state):
         if not events:
             continue
         payload = {
-            "events": [{k: v for k, v in e.items() if not k.startswith("_")} for e in events],
+            "events": [shown(e, sub.get("format")) for e in events],
             "firstEventSequence": events[0]["_sequence"], "lastEventSequence": events[-1]["_sequence"],
             "entropy": secrets.token_hex(10).upper(),
         }

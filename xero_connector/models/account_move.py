@@ -34,6 +34,12 @@ class AccountMove(models.Model):
     xero_locked = fields.Char("Locked in Xero", compute="_compute_xero_document_fields")
     xero_syncable = fields.Boolean(compute="_compute_xero_syncable")
 
+    def init(self):
+        super().init()
+        # matching Xero's documents by contact and amount looks the moves of a partner up
+        self.env.cr.execute("CREATE INDEX IF NOT EXISTS account_move_xero_commercial_partner_idx "
+                            "ON account_move (commercial_partner_id, move_type)")
+
     @api.depends("move_type")
     def _compute_xero_invoice_type(self):
         kinds = {"out_invoice": "invoice", "in_invoice": "bill", "out_refund": "credit_note",

@@ -24,11 +24,14 @@ import psycopg2.errors
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models
+from odoo.tools.sql import column_exists, table_exists
 
 _logger = logging.getLogger(__name__)
 
 #: match key -> column of xero_remote_record
-KEY_COLUMNS = {"email": "k_email", "number": "k_number", "name": "k_name", "vat": "k_vat", "code": "k_code"}
+KEY_COLUMNS = {"email": "k_email", "number": "k_number", "name": "k_name", "vat": "k_vat", "code": "k_code",
+               # documents: type|contact|currency|total|reference, …|date, and the reference alone (a veto)
+               "reference": "k_reference", "dated_total": "k_dated_total", "ref": "k_ref"}
 #: namespace of the session advisory locks that mark an intent as in flight (any int4)
 INTENT_LOCK_NS = 0x58494E54  # "XINT"
 
@@ -50,9 +53,24 @@ class XeroRemoteRecord(models.Model):
     k_name = fields.Char()
     k_vat = fields.Char()
     k_code = fields.Char()
+    k_reference = fields.Char()
+    k_dated_total = fields.Char()
+    k_ref = fields.Char()
 
     _sql_constraints = [("xero_id_uniq", "unique(connection_id, entity, xero_id)",
                          "A Xero record is indexed once per connection.")]
+
+    def _auto_init(self):
+        upgrading = table_exists(self.env.cr, self._table) and not column_exists(self.env.cr, self._table,
+                                                                                   "k_dated_total")
+        result = super()._auto_init()
+        if upgrading:
+            # documents indexed before their contact/amount keys existed: look them up again until the next
+            # Fetch & Match or full import fills the keys (the index table of states may not exist yet)
+            if table_exists(self.env.cr, "xero_remote_index"):
+                self.env.cr.execute("UPDATE xero_remote_index SET complete = false "
+                                    "WHERE entity IN ('Invoices', 'CreditNotes')")
+        return result
 
     def init(self):
         for column in KEY_COLUMNS.values():
@@ -86,8 +104,9 @@ class XeroRemoteRecord(models.Model):
                 (connection.id, entity, list(xero_ids)))
 
     @api.model
-    def _candidates(self, connection, entity, values_list, keys):
-        """Indexed records whose key equals one of ``values_list``'s: [{"xero_id", "label", key: value}]."""
+    def _candidates(self, connection, entity, values_list, keys, also=()):
+        """Indexed records whose key equals one of ``values_list``'s: [{"xero_id", "label", key: value}],
+        with the values of the keys ``also`` too (the strong keys that veto a match)."""
         clauses, params = [], [connection.id, entity]
         for key in keys:
             wanted = sorted({v[key] for v in values_list if v.get(key)})
@@ -96,6 +115,7 @@ class XeroRemoteRecord(models.Model):
                 params.append(wanted)
         if not clauses:
             return []
+        keys = list(keys) + [k for k in also if k not in keys]
         columns = ", ".join(KEY_COLUMNS[k] for k in keys)
         self.env.cr.execute(f"""
             SELECT xero_id, label, {columns} FROM xero_remote_record

@@ -66,6 +66,12 @@ class XeroWebhookEvent(models.Model):
     event_type = fields.Char(required=True)
     resource_id = fields.Char("Xero ID", required=True, index=True)
     event_date = fields.Datetime()
+    payload_format = fields.Selection(
+        [("classic", "Thin event"), ("data", "Event with data")], string="Shape", default="classic",
+        help="Thin event: what changed (Xero's classic shape). Event with data: Xero's credit-note events since "
+             "December 2025 also say the document's type and status. Either way the record is read from Xero.")
+    document_type = fields.Char("Xero Type", help="The document type the event's data gave (e.g. ACCPAYCREDIT).")
+    xero_status = fields.Char("Status in Xero", help="The status the event's data gave when the event happened.")
     state = fields.Selection([("pending", "Pending"), ("done", "Done"), ("failed", "Failed"),
                               ("ignored", "Ignored")], default="pending", required=True, index=True)
     error = fields.Text()
@@ -83,17 +89,18 @@ class XeroWebhookEvent(models.Model):
         by_tenant = defaultdict(list)
         for connection in connections.sudo():
             by_tenant[connection._secrets()["tenant_id"]].append(connection)
-        values, seen = [], set()
+        values, seen = [], {}
         for event in payload.get("events") or []:
             if not isinstance(event, dict):
                 continue
             category = event.get("eventCategory")
+            data = _event_data(event)
             for connection in by_tenant.get(event.get("tenantId") or "", []):
                 key = (connection.id, category, event.get("resourceId") or "")
                 if category in CATEGORY_ENTITY and key in seen:
+                    seen[key].update(data)  # the later event of the record says its type and status now
                     continue
-                seen.add(key)
-                values.append({
+                seen[key] = dict(data, **{
                     "connection_id": connection.id, "tenant_id": event.get("tenantId"),
                     "category": category if category in categories else "SUBSCRIPTION",
                     "event_type": event.get("eventType") or "UPDATE",
@@ -101,6 +108,7 @@ class XeroWebhookEvent(models.Model):
                     "event_date": _parse_date(event.get("eventDateUtc")),
                     "state": "pending" if category in CATEGORY_ENTITY and key[2] else "ignored",
                 })
+                values.append(seen[key])
         pending = [v for v in values if v["state"] == "pending"]
         if pending:
             # pending events nobody is processing (SKIP LOCKED: a record being imported now
@@ -167,6 +175,19 @@ class XeroWebhookEvent(models.Model):
             return
         limit = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([("create_date", "<", limit), ("state", "!=", "pending")]).unlink()
+
+
+def _event_data(event):
+    """What an event's ``data`` says (Xero's credit-note events since December 2025: ``{"Type",
+    "Status"}``); a thin event, or data of another shape, says nothing more than what changed."""
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return {}
+    values = {"payload_format": "data"}
+    for key, field in (("Type", "document_type"), ("Status", "xero_status")):
+        if isinstance(data.get(key), str) and data[key]:
+            values[field] = data[key][:32]
+    return values
 
 
 def _error_text(exc):

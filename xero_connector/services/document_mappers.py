@@ -8,6 +8,8 @@ tax-excluded prices on one document) is refused with a message that says
 what to fix, never sent approximately.
 """
 
+from decimal import Decimal
+
 from odoo import _
 from odoo.tools import float_compare, float_round
 
@@ -25,6 +27,12 @@ LOCK_HINTS = (
 
 
 _d = xc.xero_date
+SALES_MOVE_TYPES = ("out_invoice", "out_refund")
+
+
+def _norm_ref(value):
+    """A reference compared case- and space-insensitively."""
+    return "".join((value or "").split()).casefold() or None
 
 
 class DocumentMapper(Mapper):
@@ -266,30 +274,96 @@ class DocumentImport:
     """Xero -> Odoo for documents (mixed into the document mappers)."""
 
     import_dependencies = ("contact", "product")
-    match_keys = ("number",)
-    strong_keys = ()
+    #: sales documents by number; purchase documents by reference (Xero's number = Odoo's ``ref``),
+    #: contact and amount; any document one side has no number/reference for by contact, date and amount
+    match_keys = ("number", "reference", "dated_total")
+    #: a number or reference on both sides that differs: not the same document, whatever else agrees
+    strong_keys = ("number", "ref")
 
     @property
     def lookup_fields(self):
         return {"number": self.number_key}
 
-    # -- matching: sales documents by number ---------------------------------------
+    # -- matching ------------------------------------------------------------------------
     def odoo_match_values(self, move):
-        sales = move.move_type in ("out_invoice", "out_refund") and move.name and move.name != "/"
-        return {"number": move.name.strip().casefold() if sales else None}
+        sales = move.move_type in SALES_MOVE_TYPES
+        number = move.name.strip().casefold() if sales and move.name and move.name != "/" else None
+        ref = _norm_ref(move.ref) if not sales else None
+        if move.state == "cancel":
+            return {"number": number, "ref": ref}
+        # Xero numbers every sales document: a numbered Odoo one can only be the Xero one of that number
+        return dict(self._document_keys(
+            XERO_TYPES[move.move_type], self._contact_of(move), move.currency_id.name, move.amount_total,
+            ref, move.invoice_date, dated=not number), number=number, ref=ref)
 
     def xero_match_values(self, data):
-        number = data.get(self.number_key) if data.get("Type") in ("ACCREC", "ACCRECCREDIT") else None
-        return {"number": number.strip().casefold() if number else None}
+        sales = data.get("Type") in ("ACCREC", "ACCRECCREDIT")
+        number = (data.get(self.number_key) or "").strip().casefold() or None
+        ref = _norm_ref(data.get(self.number_key)) if not sales else None
+        values = {"number": number if sales else None, "ref": ref}
+        if data.get("Status") in ("VOIDED", "DELETED"):
+            return values  # a voided or deleted Xero document is never matched by its amounts
+        currency = data.get("CurrencyCode") or self.connection.company_id.currency_id.name
+        return dict(self._document_keys(
+            data.get("Type"), (data.get("Contact") or {}).get("ContactID"), currency, data.get("Total"), ref,
+            xc.from_xero_date(data.get("Date"))), **values)
+
+    @staticmethod
+    def _document_keys(doc_type, contact, currency, total, ref, day, dated=True):
+        """The composite keys: ``type|contact|currency|total|reference`` and ``…|date``."""
+        if not (doc_type and contact and currency) or total is None:
+            return {"reference": None, "dated_total": None}
+        head = f"{doc_type}|{str(contact).lower()}|{currency}|{float_round(float(total), precision_digits=2):.2f}"
+        return {"reference": f"{head}|{ref}" if ref else None,
+                "dated_total": f"{head}|{day.isoformat()}" if day and dated else None}
+
+    def lookup_clause(self, key, value):
+        """Xero's documents of a composite key's type, contact and total (the index then compares)."""
+        if key not in ("reference", "dated_total"):
+            return None
+        doc_type, contact, _currency, total = value.split("|", 4)[:4]
+        return f'(Type=="{doc_type}"&&Contact.ContactID==Guid("{contact}")&&Total=={total})'
+
+    def _contact_of(self, move):
+        """The Xero contact id of the move's commercial partner; one query for all the moves read
+        with it (their prefetch set), not one per move."""
+        cache = self.__dict__.setdefault("_contact_ids", {})
+        partner = move.commercial_partner_id
+        if partner.id not in cache:
+            partners = (move.browse(move._prefetch_ids).commercial_partner_id | partner).filtered(
+                lambda p: p.id not in cache)
+            cache.update(dict.fromkeys(partners.ids))
+            bindings = self.env["xero.binding"].sudo().search_read([
+                ("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids), ("xero_id", "!=", False)], ["res_id", "xero_id"])
+            cache.update({b["res_id"]: b["xero_id"] for b in bindings})
+        return cache[partner.id]
 
     def odoo_candidates(self, company, values_list):
+        """One keyed query for a chunk: the moves of the numbers, and the moves of the contacts'
+        partners with the totals of the composite keys (the matcher then compares every key)."""
         numbers = sorted({v["number"] for v in values_list if v.get("number")})
-        if not numbers:
+        heads = [v[key].split("|", 4) for v in values_list for key in ("reference", "dated_total") if v.get(key)]
+        contacts, totals = sorted({h[1] for h in heads}), sorted({Decimal(h[3]) for h in heads})
+        if not numbers and not heads:
             return self.env["account.move"]
-        return self.env["account.move"].search([
-            ("company_id", "=", company.id), ("move_type", "in", self.move_types),
-            ("name", "in", [n.upper() for n in numbers] + numbers)]).filtered(
-            lambda m: m.name.casefold() in numbers)
+        self.env["account.move"].flush_model(["company_id", "move_type", "name", "state", "amount_total",
+                                              "commercial_partner_id"])
+        self.env["xero.binding"].flush_model(["connection_id", "res_model", "res_id", "xero_id"])
+        # a UNION of two keyed look-ups (an OR would read every move of the company)
+        self.env.cr.execute("""
+            SELECT m.id FROM account_move m
+             WHERE m.company_id = %(company)s AND m.move_type = ANY(%(types)s) AND m.name = ANY(%(numbers)s)
+            UNION
+            SELECT m.id FROM xero_binding b JOIN account_move m ON m.commercial_partner_id = b.res_id
+             WHERE b.connection_id = %(connection)s AND b.res_model = 'res.partner' AND b.xero_id = ANY(%(contacts)s)
+               AND m.company_id = %(company)s AND m.move_type = ANY(%(types)s) AND m.state != 'cancel'
+               AND m.xero_invoice_type IS DISTINCT FROM 'receipt' AND round(m.amount_total, 2) = ANY(%(totals)s)
+        """, {"company": company.id, "types": list(self.move_types), "connection": self.connection.id,
+              "numbers": [n.upper() for n in numbers] + numbers, "contacts": contacts, "totals": totals})
+        moves = self.env["account.move"].browse([row[0] for row in self.env.cr.fetchall()])
+        wanted = set(numbers)
+        return moves.filtered(lambda m: m.state != "cancel" or (m.name or "").casefold() in wanted)
 
     def is_archived(self, data):
         return data.get("Status") in ("VOIDED", "DELETED")

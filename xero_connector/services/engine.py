@@ -398,7 +398,8 @@ class SyncEngine:
             for item in items:
                 self._failed(item.record, item.binding, _("Not sent: %(error)s", error=exc.message), exc.detail)
             return []
-        rows = self.Remote._candidates(self.connection, mapper.entity, wanted, mapper.match_keys)
+        rows = self.Remote._candidates(self.connection, mapper.entity, wanted, mapper.match_keys,
+                                       also=mapper.strong_keys)
         taken = set(self._bound(mapper.model, xero_ids=[r["xero_id"] for r in rows]).mapped("xero_id"))
         matcher = Matcher(mapper, [r for r in rows if r["xero_id"] not in taken], lambda r: r,
                           lambda r: r["xero_id"])
@@ -478,12 +479,14 @@ class SyncEngine:
         clauses = []
         for key in self.mapper.match_keys:
             field = self.mapper.lookup_fields.get(key)
-            if not field:
-                continue
             case = "ToUpper" if key in self.mapper.upper_keys else "ToLower"
             for value in sorted({v[key] for v in wanted if v.get(key)}):
-                value = value.upper() if case == "ToUpper" else value
-                clauses.append(f'({field}!=null&&{field}.{case}()=="{_where_quote(value)}")')
+                clause = self.mapper.lookup_clause(key, value)
+                if clause is None and field:
+                    value = value.upper() if case == "ToUpper" else value
+                    clause = f'({field}!=null&&{field}.{case}()=="{_where_quote(value)}")'
+                if clause and clause not in clauses:
+                    clauses.append(clause)
         where = ""
         for clause in clauses:
             if where and len(where) + len(clause) + 4 > WHERE_MAX:
@@ -1149,4 +1152,5 @@ class SyncEngine:
 
 MAX_REPORT_LINES = 500
 _KEY_LABELS = {"email": "e-mail", "number": "number/reference", "name": "name", "vat": "tax number",
-               "code": "item code"}
+               "code": "item code", "reference": "reference, contact and amount",
+               "dated_total": "contact, date and amount"}

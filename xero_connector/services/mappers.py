@@ -284,6 +284,11 @@ class Mapper:
         """Odoo records that might match any of ``values_list`` (dicts of key -> value)."""
         return self.env[self.model]
 
+    def lookup_clause(self, key, value):
+        """A ``where`` clause finding the Xero records of a key with no single Xero field (composite
+        keys); None: the key's :attr:`lookup_fields` field is compared."""
+        return None
+
     def match_scope(self, company):
         """The Odoo records a Xero record can be matched with or created as."""
         return [("company_id", "in", (False, company.id))] if "company_id" in self.env[self.model]._fields else []

@@ -2,3 +2,4 @@ from . import test_connection, test_contact_push, test_contact_pull, test_produc
 from . import test_scale_safety  # noqa: E402
 from . import test_overview
 from . import test_parity
+from . import test_document_matching

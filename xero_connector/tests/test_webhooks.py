@@ -89,8 +89,8 @@ class TestWebhooks(AccountingXeroCase):
         return {"events": list(events), "firstEventSequence": 1, "lastEventSequence": len(events),
                 "entropy": "XYZ"}
 
-    def xero_write(self, resource, records, key):
-        results = self.connection._client().write(resource, records, create=True, idempotency_key=key)
+    def xero_write(self, resource, records, key, create=True):
+        results = self.connection._client().write(resource, records, create=create, idempotency_key=key)
         for result in results:
             self.assertFalse(result.get("ValidationErrors"), result.get("ValidationErrors"))
         return results
@@ -203,3 +203,46 @@ class TestWebhooks(AccountingXeroCase):
         move = self.env["account.move"].browse(binding.res_id)
         self.assertEqual((move.move_type, move.state, move.ref), ("out_refund", "posted", "RMA-HOOK"))
         self.assertAlmostEqual(move.amount_total, note["Total"], places=2)
+
+    def test_credit_note_events_with_data_and_thin(self):
+        """Xero's credit-note events since December 2025 carry data {Type, Status}; a classic subscription's
+        are thin: both are verified the same way and land in Odoo."""
+        self.sandbox.webhook_subscribe(self.url, KEY, tenant_id=self.tenant_id)  # a subscription of today
+        [note] = self.xero_write("CreditNotes", [{
+            "Type": "ACCRECCREDIT", "Contact": {"Name": "Shaped Returns Ltd"}, "Date": xc.xero_date("2026-11-06"),
+            "Status": "DRAFT", "Reference": "RMA-DATA",
+            "LineItems": [{"Description": "Returned lamp", "Quantity": 1, "UnitAmount": 40.0, "AccountCode": "200",
+                           "TaxType": "OUTPUT"}]}], "webhook-credit-note-data")
+        self.xero_write("CreditNotes", [{"CreditNoteID": note["CreditNoteID"], "Status": "AUTHORISED"}],
+                        "webhook-credit-note-approve", create=False)
+        [delivery] = self.sandbox.webhook_deliver()
+        self.assertEqual((delivery["status"], delivery["signature_valid"]), (200, True))
+        event = self.events().filtered(lambda e: e.category == "CREDITNOTE")
+        self.assertEqual((event.payload_format, event.document_type, event.xero_status),
+                         ("data", "ACCRECCREDIT", "AUTHORISED"))  # one event: its latest data
+        self.env["xero.webhook.event"]._process_pending()
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        move = self.env["account.move"].browse(self.env["xero.binding"].search([
+            ("connection_id", "=", self.connection.id), ("xero_id", "=", note["CreditNoteID"])]).res_id)
+        self.assertEqual((move.move_type, move.state, move.ref), ("out_refund", "posted", "RMA-DATA"))
+        # the same endpoint subscribed before December 2025: thin events
+        self.sandbox.webhook_subscribe(self.url, KEY, tenant_id=self.tenant_id, fmt="classic")
+        self.sandbox.advance(5)
+        self.xero_write("CreditNotes", [{"CreditNoteID": note["CreditNoteID"], "Reference": "RMA-THIN"}],
+                        "webhook-credit-note-thin", create=False)
+        [delivery] = self.sandbox.webhook_deliver()
+        self.assertEqual(delivery["status"], 200)
+        thin = self.events().filtered(lambda e: e.state == "pending")
+        self.assertEqual((thin.category, thin.payload_format, thin.document_type, thin.xero_status),
+                         ("CREDITNOTE", "classic", False, False))
+        self.env["xero.webhook.event"]._process_pending()
+        self.assertEqual(thin.state, "done", thin.error)
+        self.assertEqual(move.ref, "RMA-THIN")
+        # data of an unknown shape is no reason to refuse a signed delivery
+        response = self.post({"events": [{"resourceUrl": "x", "resourceId": note["CreditNoteID"],
+                                          "eventDateUtc": "2026-11-23T08:00:00.000", "eventType": "UPDATE",
+                                          "eventCategory": "CREDITNOTE", "tenantId": self.tenant_id,
+                                          "tenantType": "ORGANISATION", "data": ["unexpected"]}],
+                              "firstEventSequence": 9, "lastEventSequence": 9, "entropy": "XYZ"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.events().filtered(lambda e: e.state == "pending").payload_format, "classic")

@@ -317,7 +317,7 @@ class Collection:
         candidate.setdefault(self.id_field, str(uuid.uuid4()))
         candidate["UpdatedDateUTC"] = wire.ms_date(ctx.now)
         store[candidate[self.id_field]] = candidate
-        webhooks.record(ctx, self.plural, candidate[self.id_field], created=existing is None)
+        webhooks.record(ctx, self.plural, candidate[self.id_field], created=existing is None, document=candidate)
         return self.render(candidate, ctx=ctx), True
 
     # ------------------------------------------------------------ seeding

@@ -366,7 +366,8 @@ def _settle(ctx, doc, payments, allocations, credit=False):
     if before != after and before[0] is not None and ctx.now:
         doc["UpdatedDateUTC"] = wire.ms_date(ctx.now)
         webhooks.record(ctx, "CreditNotes" if credit else "Invoices",
-                        doc["CreditNoteID"] if credit else doc["InvoiceID"], created=False, if_not_queued=True)
+                        doc["CreditNoteID"] if credit else doc["InvoiceID"], created=False, if_not_queued=True,
+                        document=doc)
 
 
 # ---------------------------------------------------------------- the collection

@@ -14,6 +14,7 @@ from datetime import date
 
 from xero_python.accounting import Contact, Contacts, CreditNote, CreditNotes, LineAmountTypes
 
+from .openapi import OPENAPI_DIR, assert_valid
 from .test_invoices import create, line, sale
 from .test_transactions import invoice as authorised_invoice
 from .test_transactions import line as tx_line
@@ -151,6 +152,7 @@ def test_control_api_validation_and_removal(sandbox, receiver, api, tenant_id):
     assert status("POST", {"key": KEY}) == 400
     assert status("POST", {"url": receiver.url}) == 400
     assert status("POST", {"url": receiver.url, "key": KEY, "tenant_id": "no-such-tenant"}) == 404
+    assert status("POST", {"url": receiver.url, "key": KEY, "format": "cloudevents"}) == 400
     sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY})
     sandbox.call("POST", "webhooks", json={"url": "http://127.0.0.1:9/elsewhere", "key": KEY})
     api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Queued Ltd")]))
@@ -160,6 +162,45 @@ def test_control_api_validation_and_removal(sandbox, receiver, api, tenant_id):
     assert sandbox.call("GET", "webhooks")["queued"] == 1  # still wanted by the remaining subscription
     assert sandbox.call("DELETE", "webhooks") == {"ok": True, "removed": 1}
     assert sandbox.call("GET", "webhooks") == {"subscriptions": [], "queued": 0, "events": []}
+
+
+@pytest.mark.skipif(not (OPENAPI_DIR / "xero-webhooks.yaml").exists(), reason="no OpenAPI documents")
+def test_credit_note_events_current_and_classic(sandbox, receiver, api, tenant_id):
+    """Xero's credit-note events carry ``data`` {Type, Status} (xero-webhooks.yaml, December 2025); a
+    ``classic`` subscription gets the thin events; both are signed with the key."""
+    classic = Receiver()
+    try:
+        sandbox.call("POST", "webhooks", json={"url": receiver.url, "key": KEY, "tenant_id": tenant_id})
+        sandbox.call("POST", "webhooks", json={"url": classic.url, "key": KEY, "tenant_id": tenant_id,
+                                               "format": "classic"})
+        formats = {s["url"]: s["format"] for s in sandbox.call("GET", "webhooks")["subscriptions"]}
+        assert formats == {receiver.url: "current", classic.url: "classic"}
+        contact = api.create_contacts(tenant_id, Contacts(contacts=[Contact(name="Refunded Ltd")])).contacts[0]
+        sandbox.call("POST", "webhooks/deliver", json={})
+        [note] = api.create_credit_notes(tenant_id, CreditNotes(credit_notes=[CreditNote(
+            type="ACCPAYCREDIT", contact=Contact(contact_id=contact.contact_id), date=date(2026, 3, 2), status="DRAFT",
+            line_items=[tx_line(1, "10.00", account="300", tax_type="NONE")],
+            line_amount_types=LineAmountTypes.EXCLUSIVE)])).credit_notes
+        api.update_credit_note(tenant_id, note.credit_note_id, CreditNotes(credit_notes=[CreditNote(
+            status="AUTHORISED")]))
+        assert [e.get("data") for e in sandbox.call("GET", "webhooks")["events"]] == [
+            {"Type": "ACCPAYCREDIT", "Status": "DRAFT"}, {"Type": "ACCPAYCREDIT", "Status": "AUTHORISED"}]
+        deliveries = sandbox.call("POST", "webhooks/deliver", json={})["deliveries"]
+        assert sorted((d["url"], d["status"], d["events"]) for d in deliveries) == sorted(
+            [(receiver.url, 200, 2), (classic.url, 200, 2)])
+        (current, valid), (thin, thin_valid) = receiver.received[-1], classic.received[-1]
+        assert valid and thin_valid
+        assert [(e["eventType"], e["data"]) for e in current["events"]] == [
+            ("CREATE", {"Type": "ACCPAYCREDIT", "Status": "DRAFT"}),
+            ("UPDATE", {"Type": "ACCPAYCREDIT", "Status": "AUTHORISED"})]
+        assert_valid(current, "xero-webhooks.yaml", "CreditNoteWebhookEvent", strict=False)
+        assert_valid(thin, "xero-webhooks.yaml", "WebhookEvent", strict=False)
+        assert [{k: v for k, v in e.items() if k != "data"} for e in current["events"]] == thin["events"]
+        assert not any("data" in e for e in thin["events"])
+        assert receiver.received[0][0]["events"][0]["eventCategory"] == "CONTACT"
+        assert "data" not in receiver.received[0][0]["events"][0]  # contacts and invoices stay thin
+    finally:
+        classic.httpd.shutdown()
 
 
 def test_unreachable_endpoint(sandbox, api, tenant_id):
