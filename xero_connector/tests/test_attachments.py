@@ -27,6 +27,13 @@ class TestAttachments(AccountingXeroCase):
             "name": f"{move.name.replace('/', '_')}.pdf", "raw": PDF, "mimetype": "application/pdf",
             "res_model": "account.move", "res_id": move.id, "res_field": "invoice_pdf_report_file"})
 
+    def xero_change(self, invoice_id):
+        """A change made in Xero (a new due date)."""
+        [result] = self.connection._client().write("Invoices", [{"InvoiceID": invoice_id,
+                                                                 "DueDate": xc.xero_date("2026-12-31")}],
+                                                   create=False, idempotency_key=f"{self._testMethodName}-due")
+        self.assertFalse(result.get("ValidationErrors"), result)
+
     def in_xero(self, entity, xero_id):
         return self.connection._client().list_attachments(entity, xero_id)
 
@@ -74,10 +81,11 @@ class TestAttachments(AccountingXeroCase):
         self.assertEqual(len(files), 2)
         self.assertEqual(files["contract.pdf"]["ContentLength"], len(PDF) + len(b"contract, signed"))
 
-        # the files that went are known: an import does not post them back in the chatter
-        messages = len(move.message_ids)
-        SyncEngine(self.connection, trigger="manual").pull("invoice")
-        self.assertEqual(len(move.message_ids), messages)
+        # the files that went are known: when the invoice changes in Xero, its import posts none of them back
+        self.xero_change(move.xero_id)
+        log = SyncEngine(self.connection, trigger="manual").pull("invoice")
+        self.assertEqual(log.count_failed, 0, log.line_ids.mapped("message"))
+        self.assertFalse(move.message_ids.filtered("attachment_ids"))
 
     def test_limits_warn_per_file_and_the_rest_still_goes(self):
         move = self.invoice([{"price_unit": 50.0}])
@@ -144,8 +152,9 @@ class TestAttachments(AccountingXeroCase):
         self.assertEqual(posted.attachment_ids.raw, receipt)
         self.assertIn("File added in Xero: receipt.jpg", posted.body)
 
-        # another file is added in Xero: only it comes in; the receipt is not posted twice
+        # another file is added in Xero, and the bill changes: only the new file comes in
         client.put_attachment("Invoices", bill["InvoiceID"], "delivery-note.pdf", PDF, idempotency_key="rcpt-2")
+        self.xero_change(bill["InvoiceID"])
         SyncEngine(self.connection, trigger="manual").pull("invoice")
         posted = move.message_ids.filtered(lambda m: m.attachment_ids)
         self.assertEqual(sorted(posted.attachment_ids.mapped("name")), ["delivery-note.pdf", "receipt.jpg"])

@@ -22,8 +22,9 @@ Rules played here:
   (codat-docs#1802): 10 MB, the strictest current figure, is played;
 * ``IncludeOnline=true`` counts on sales invoices and sales credit notes only (Xero shows those
   online); ``IncludeOnline`` is echoed only when true;
-* the document gets ``HasAttachments: true`` and a new ``UpdatedDateUTC`` (unconfirmed: assumed,
-  so that an incremental read sees documents whose files changed).
+* the document gets ``HasAttachments: true``; its ``UpdatedDateUTC`` stays (unconfirmed; the
+  stricter choice for clients: an incremental read does not see a document whose only change is
+  a new file, and a client's own upload never makes its document look changed in Xero).
 """
 
 import base64
@@ -129,5 +130,4 @@ def _upload(ctx, req, resource, doc, file_name):
     }
     store[meta["AttachmentID"]] = meta
     doc["HasAttachments"] = True
-    doc["UpdatedDateUTC"] = wire.ms_date(ctx.now)
     return ctx.ok("Attachments", [render(meta)])
