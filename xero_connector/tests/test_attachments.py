@@ -184,3 +184,20 @@ class TestAttachments(AccountingXeroCase):
         self.assertEqual(order.xero_sync_state, "synced", order.xero_last_error)
         [sent] = self.in_xero("PurchaseOrders", order.xero_id)
         self.assertEqual((sent["FileName"], sent.get("IncludeOnline")), ("quote.pdf", None))
+
+    def test_without_the_attachments_scope_the_document_still_goes(self):
+        self.connection.sudo().scopes = " ".join(
+            s for s in xc.DEFAULT_SCOPES.split() if s != "accounting.attachments")
+        self._connect()
+        self.assertEqual(self.connection.missing_scopes, "accounting.attachments")
+        move = self.invoice([{"price_unit": 30.0}])
+        self.attach(move, "terms.txt", b"Pay within 30 days.")
+        move.action_xero_sync()
+        move.invalidate_recordset()
+        self.assertEqual(move.xero_sync_state, "synced", move.xero_last_error)
+        [line] = [m for m in self.file_lines(move) if "terms.txt" in m]
+        self.assertIn("File 'terms.txt' not sent: Xero refused access to attachments", line)
+        self.assertIn("accounting.attachments", line)
+        self.assertIn("Re-consent", line)
+        self.connection.invalidate_recordset()
+        self.assertEqual(self.connection.state, "connected")
