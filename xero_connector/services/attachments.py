@@ -13,7 +13,6 @@ are read (one call each) and posted in the document's chatter.
 """
 
 import hashlib
-import logging
 import re
 
 from odoo import _
@@ -21,9 +20,8 @@ from odoo.exceptions import UserError
 
 from . import xero_client as xc
 
-_logger = logging.getLogger(__name__)
 
-# The PDF of a document: (report, filename function) per model; bills have none (theirs is the vendor's)
+# The report that makes the PDF of a document, per model; bills have none (theirs is the vendor's, an attachment)
 PDF_REPORTS = {"account.move": "account.account_invoices", "purchase.order": "purchase.action_report_purchase_order"}
 PDF_MOVE_TYPES = ("out_invoice", "out_refund")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -237,12 +235,8 @@ class AttachmentSync:
 
     # ------------------------------------------------------------------ log
     def _line(self, record, binding, message, warning=False, detail=None):
-        """A line on the run's log for ``record`` (a warning counts; a file sent is no record update)."""
-        engine = self.engine
-        if warning:
-            engine.counts["warning"] += 1
-        engine.pending_lines.append({
-            "log_id": engine.log.id, "res_model": record._name, "res_id": record.id,
-            "record_name": record.display_name, "xero_id": binding.xero_id,
-            "action": "warning" if warning else "update", "state": "warning" if warning else "ok",
-            "message": message, "detail": detail})
+        """A line on the run's log for ``record``: a warning counts as one; a file sent is no record updated."""
+        self.engine._line(record, binding, "warning" if warning else "update", message, detail=detail,
+                          state="warning" if warning else "ok")
+        if not warning:
+            self.engine.counts["update"] -= 1
