@@ -64,7 +64,7 @@ class AccountingApi:
             return wire.not_found()
         with self.state.lock:
             scopes = set(self.state.grants[access.grant_id].scopes)
-        if not scopes & set(resource.scopes_for(req.method)):
+        if not scopes & set(resource.scopes_for(req.method, parts[1:])):
             return wire.Response.json(401, wire.problem(401, "Unauthorized", "AuthorizationUnsuccessful"))
         key = req.header("Idempotency-Key")
         if req.method not in ("PUT", "POST") or key is None:

@@ -15,8 +15,10 @@ REDACTED = "***"
 def _body(req):
     if not req.body:
         return None
-    text = req.body.decode("utf-8", "replace")
     content_type = (req.header("Content-Type") or "").lower()
+    if "application/octet-stream" in content_type:  # a file (attachments): its size only
+        return f"<{len(req.body)} bytes>"
+    text = req.body.decode("utf-8", "replace")
     if "application/x-www-form-urlencoded" in content_type:
         return {k: REDACTED if k in SECRET_FIELDS else v for k, v in req.form().items()}
     try:

@@ -20,9 +20,13 @@ from .idempotency import IdempotencyStore
 from .limits import RateLimiter
 from .oauth import OAuth
 from .requestlog import RequestLog
+from .resources.attachments import MAX_BYTES as ATTACHMENT_MAX_BYTES
 from .state import State
 
 MAX_BODY = 3_500_000  # Xero refuses requests over 3.5 MB
+# An attachment upload's body is the file: read up to this, the resource answers Xero's 413 beyond
+# its own limit (resources/attachments.py)
+MAX_ATTACHMENT_BODY = 3 * ATTACHMENT_MAX_BYTES
 CONTROL_PREFIX = "/_sandbox/"
 
 
@@ -94,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             return self._send(wire.Response.text(411, "Length Required"), close=True)
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        if length > (MAX_ATTACHMENT_BODY if "/attachments/" in split.path.lower() else MAX_BODY):
             return self._send(wire.Response.text(413, "Request Entity Too Large"), close=True)
         req.body = self.rfile.read(length)
         fault = app.take_fault(req.method, req.path, req.body)  # after the body: rules may match on it

@@ -83,6 +83,21 @@ class XeroMapping(models.Model):
          ("DRAFT", "Draft")], string="Posted Documents Go As", default="AUTHORISED",
         help="The Xero status of documents posted in Odoo.")
 
+    # -- files (invoices & bills, credit notes, purchase orders) -------------------
+    send_pdf = fields.Boolean(
+        "Send the PDF",
+        help="After the document is in Xero, attach its PDF: the one Odoo stored when the invoice was sent "
+             "or printed (Send & Print), else Odoo's report rendered then. Sales invoices and credit notes "
+             "show it to the customer on Xero's online invoice. Each file goes once.")
+    send_attachments = fields.Boolean(
+        "Send Attachments",
+        help="After the document is in Xero, attach the files attached to it in Odoo (its chatter). Each "
+             "file goes once; a changed file goes again. Xero takes at most 10 files of 10 MB a document.")
+    import_attachments = fields.Boolean(
+        "Attachments From Xero",
+        help="On import, files added to the document in Xero (e.g. a bill's receipt) are posted in its "
+             "chatter, each once.")
+
     # -- what comes back ------------------------------------------------------
     import_mode = fields.Selection(IMPORT_MODES, required=True, default="import_update")
     archived_action = fields.Selection(

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, fields
 
 from . import xero_client as xc
+from .attachments import AttachmentSync
 from .mappers import MAPPERS, MappingError, SkipRecord
 
 _logger = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class SyncEngine:
         self.client = None
         self.unresolved = set()  # ids of records whose earlier create is still unknown
         self.index_fresh = False  # the index was brought up to date in this run
+        self.files_todo = []  # (record, binding) of imported documents whose Xero files are to be read
 
     # ------------------------------------------------------------------ common
     def _start(self, entity, direction, total=0):
@@ -248,10 +250,14 @@ class SyncEngine:
         clearable = mapper.clearable_keys(lines)
         self._resolve_intents()
         synced = []
+        files = AttachmentSync(self) if AttachmentSync.wanted(self, "push") else None
         # a chunk at a time: memory (records, payloads, Odoo's cache, log lines) stays one chunk's
         for start in range(0, len(records), PUSH_CHUNK):
             # browse() gives the chunk a prefetch set of its own (a slice would prefetch from all)
-            synced += self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
+            in_step = self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
+            if files and in_step:
+                files.push(records.browse(in_step))  # the documents' PDF and files, after their write
+            synced += in_step
             if len(records) > PUSH_CHUNK:
                 self._flush()
                 if self.commit:
@@ -813,7 +819,10 @@ class SyncEngine:
                     later = [d for d in chunk if (_xero_time(d.get("UpdatedDateUTC")) or until) > until]
                     self.counts["skip"] += len(later)
                     chunk = [d for d in chunk if d not in later]
+                self.files_todo = []
                 self._import_chunk(chunk, mode)
+                if not preview and self.files_todo and AttachmentSync.wanted(self, "pull"):
+                    AttachmentSync(self).pull(self.files_todo)  # files added in Xero, into the chatter
                 if not preview:
                     self._index(chunk)
                 for data in chunk:
@@ -991,6 +1000,12 @@ class SyncEngine:
         return message
 
     def _bind(self, record, data, binding=None, pending=False):
+        binding = self._bind_values(record, data, binding, pending)
+        if data.get("HasAttachments") and self.log.direction == "import":
+            self.files_todo.append((record, binding))  # its files are read after the chunk
+        return binding
+
+    def _bind_values(self, record, data, binding=None, pending=False):
         values = {
             "xero_id": data[self.mapper.id_key],
             "xero_number": data.get(self.mapper.number_key) or False,

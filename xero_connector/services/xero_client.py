@@ -70,6 +70,7 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "PurchaseOrders": "accounting.invoices",
     "Payments": "accounting.payments",
     "BankTransactions": "accounting.banktransactions",
+    "Attachments": "accounting.attachments",  # files of invoices, bills, credit notes, purchase orders
 }
 # The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
 RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
@@ -364,6 +365,11 @@ ENTITIES = {
         "create": "create_payments", "paged": True,
     },
 }
+# Entity -> (the SDK's name for it in its attachment methods, whether IncludeOnline is accepted)
+ATTACHMENT_ENTITIES = {"Invoices": ("invoice", True), "CreditNotes": ("credit_note", True),
+                       "PurchaseOrders": ("purchase_order", False)}
+MAX_ATTACHMENTS = 10  # files per document through the API
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # per file (Xero answers 413 beyond; see the sandbox's attachments.py)
 CONCURRENT_SLOTS = 5  # Xero: at most 5 requests in flight per organisation
 MINUTE_SECONDS = 60.0  # the length of Xero's rate-limit minute window
 # tenant id -> {"start", "remaining", "pause_until"} (time.monotonic()): this process's view of
@@ -704,6 +710,38 @@ class XeroClient:
         payments = to_dict(data).get("Payments") or []
         return payments[0] if payments else {}
 
+    # -- attachments (files of documents) -----------------------------------------
+    def list_attachments(self, entity, xero_id):
+        """The files of one document: ``[{"AttachmentID", "FileName", "MimeType", "ContentLength", ...}]``."""
+        name, _online = ATTACHMENT_ENTITIES[entity]
+        data, _h = self._call(f"get_{name}_attachments", self.tenant_id, xero_id)
+        return to_dict(data).get("Attachments") or []
+
+    def get_attachment(self, entity, xero_id, attachment_id, mime_type=None):
+        """The bytes of one file of a document.
+
+        Read raw (``_preload_content=False``): the SDK would otherwise write the file to a temporary
+        folder under the name Xero's ``Content-Disposition`` gives and return its path.
+        """
+        name, _online = ATTACHMENT_ENTITIES[entity]
+        response, _h = self._call(f"get_{name}_attachment_by_id", self.tenant_id, xero_id, attachment_id,
+                                  mime_type or "application/octet-stream", _preload_content=False)
+        try:
+            return response.data
+        finally:
+            response.release_conn()
+
+    def put_attachment(self, entity, xero_id, file_name, content, *, include_online=False, idempotency_key):
+        """Attach ``content`` (bytes) to a document as ``file_name`` (a file of that name is replaced);
+        ``include_online`` shows it on the online invoice (sales invoices and credit notes).
+        Returns Xero's ``Attachment``."""
+        name, online = ATTACHMENT_ENTITIES[entity]
+        extra = {"include_online": bool(include_online)} if online and include_online else {}
+        data, _h = self._call(f"create_{name}_attachment_by_file_name", self.tenant_id, xero_id, file_name,
+                              content, idempotency_key=idempotency_key, **extra)
+        attachments = to_dict(data).get("Attachments") or []
+        return attachments[0] if attachments else {}
+
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""
         spec = ENTITIES[entity]
@@ -767,12 +805,15 @@ _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the
                  "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
-                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
+                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
+                 "Attachments": "attachments (files of documents)"}
 
 
 def _entity_of_method(method_name):
     if method_name in _METHOD_ENTITIES:
         return _METHOD_ENTITIES[method_name]
+    if "_attachment" in method_name:
+        return "Attachments"
     for entity, spec in ENTITIES.items():
         if method_name in (spec.get("get"), spec.get("create"), spec.get("upsert"), spec.get("delete")):
             return entity
@@ -843,6 +884,8 @@ def _translate(exc, method_name=None):
             status=403, detail=text[:2000])
     if status == 404:
         return XeroNotFoundError("Xero could not find that record.", status=404, detail=text[:2000])
+    if status == 413:
+        return XeroValidationError("Xero refused it as too large (HTTP 413).", status=413, detail=text[:2000])
     if status and status >= 500:
         return XeroTransientError(f"Xero failed (HTTP {status}); try again later.", status=status,
                                   detail=text[:2000])

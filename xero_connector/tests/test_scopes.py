@@ -79,8 +79,8 @@ class TestScopes(XeroCase):
         self.oauth_connect(tenant_ids=[self.tenant_id])
         self.assertEqual(conn.state, "connected")
         self.assertIn("accounting.transactions", conn.granted_scopes.split())
-        self.assertEqual(conn.missing_scopes.split(),
-                         ["accounting.banktransactions", "accounting.invoices", "accounting.payments"])
+        self.assertEqual(conn.missing_scopes.split(), ["accounting.attachments", "accounting.banktransactions",
+                                                       "accounting.invoices", "accounting.payments"])
         self.assertIn("accounting.transactions", conn.scope_warning)
         self.assertIn("Re-consent", conn.scope_warning)
         self.assertEqual(conn._client().get_organisation()["Name"], "Sandbox Demo Company (Global)")
@@ -93,7 +93,7 @@ class TestScopes(XeroCase):
         asked = self.query_of(url)["scope"].split()
         self.assertNotIn("accounting.transactions", asked)
         for scope in ("offline_access", "accounting.invoices", "accounting.payments", "accounting.banktransactions",
-                      "accounting.contacts", "accounting.settings"):
+                      "accounting.contacts", "accounting.settings", "accounting.attachments"):
             self.assertIn(scope, asked)
         # the user ticks both organisations on Xero's page: the connection keeps its own, no picker
         location = self.sandbox.consent(url)

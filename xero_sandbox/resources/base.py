@@ -97,7 +97,8 @@ class Collection:
         return self.plural
 
     # ------------------------------------------------------------ dispatch
-    def scopes_for(self, method):
+    def scopes_for(self, method, parts=()):
+        """Any one of these allows the call (``parts``: the path after the resource's segment)."""
         return self.read_scopes + self.write_scopes if method == "GET" else self.write_scopes
 
     def handle(self, ctx, req, parts):

@@ -30,7 +30,7 @@ class BrandingThemes(Collection):
     defaults = {"Type": "INVOICE"}
     error_flag = None
 
-    def scopes_for(self, method):
+    def scopes_for(self, method, parts=()):
         return self.read_scopes
 
     def handle(self, ctx, req, parts):

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .. import webhooks, wire
+from . import attachments
 from .accounts import NOT_FOR_LINES, find_account
 from .base import Collection
 from .branding import default_theme, find_theme
@@ -393,6 +394,18 @@ class Document(Collection):
 
     def doc_type(self, doc):
         return doc.get(self.type_field)
+
+    # -- attachments (``<id>/Attachments[/...]``, see attachments.py) -----------------
+    def scopes_for(self, method, parts=()):
+        if attachments.is_attachments_path(parts):
+            return attachments.scopes_for(method)
+        return super().scopes_for(method, parts)
+
+    def handle(self, ctx, req, parts):
+        if attachments.is_attachments_path(parts):
+            ctx.query = req.query
+            return attachments.handle(self, ctx, req, parts)
+        return super().handle(ctx, req, parts)
 
     def is_sales(self, doc):
         return self.doc_type(doc) in self.sales_types

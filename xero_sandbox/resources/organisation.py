@@ -40,7 +40,7 @@ class Organisation:
     read_scopes = ("accounting.settings.read",)
     write_scopes = ("accounting.settings",)
 
-    def scopes_for(self, method):
+    def scopes_for(self, method, parts=()):
         return self.read_scopes + self.write_scopes
 
     def handle(self, ctx, req, parts):
