@@ -53,6 +53,7 @@ class PurchaseOrderMapper(DocumentMapper):
         if not contact_id:
             raise MappingError(_("%(partner)s is not in Xero yet (its own sync failed; see its Xero tab).",
                                  partner=partner.display_name))
+        self._check_currency(order.currency_id)
         taxes = order.order_line.filtered(lambda l: not l.display_type).taxes_id
         return {
             "Contact": {"ContactID": contact_id},
