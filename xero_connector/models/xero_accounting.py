@@ -269,7 +269,7 @@ class XeroConnectionAccounting(models.Model):
         domain="[('connection_id', '=', id)]",
         help="Sent with invoices that do not choose one; empty: Xero's own default.")
     setup_imported = fields.Datetime("Accounting Set-up Imported", readonly=True)
-    xero_currency_ids = fields.One2many("xero.currency", "connection_id", string="Currencies in Xero")
+    xero_currency_ids = fields.One2many("xero.currency", "connection_id", string="Xero Currencies")
     xero_currency_codes = fields.Char(
         "Currencies in Xero", compute="_compute_xero_currency_codes",
         help="The currencies the Xero organisation has added (read with the accounting set-up). Documents in "
