@@ -392,10 +392,13 @@ class XeroConnectionAccounting(models.Model):
         if currency == company_currency or not self.xero_currency_ids:
             return None
         if currency.name not in self.xero_currency_ids.mapped("code"):
-            return _("The Xero organisation %(org)s has not added the currency %(code)s (%(name)s). Press 'Add "
-                     "Currency in Xero' on its Xero tab (or add it in Xero › Settings › Currencies), then sync "
-                     "again.", org=self.tenant_name or "", code=currency.name,
-                     name=currency.full_name or currency.name)
+            values = {"org": self.tenant_name or "", "code": currency.name, "name": currency.full_name or currency.name}
+            if self._xero_can_add_currency():
+                return _("The Xero organisation %(org)s has not added the currency %(code)s (%(name)s). Press 'Add "
+                         "Currency in Xero' on its Xero tab (or add it in Xero › Settings › Currencies), then sync "
+                         "again.", **values)
+            return _("The Xero organisation %(org)s has not added the currency %(code)s (%(name)s). Add it in Xero "
+                     "› Settings › Currencies, import the accounting set-up again, then sync again.", **values)
         return None
 
     def _xero_currency_missing(self, currency, error=None):

@@ -2,6 +2,7 @@
 decimals) documents with Odoo's rate, payments with their day's rate, Xero's currencies and the
 plain error (and 'Add Currency in Xero') for one it has not added, imports keeping Xero's rate."""
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import float_compare
 
@@ -48,22 +49,9 @@ class CurrencyCases:
         self.sandbox.seed(self.tenant_id, "Currencies", [{"Code": c} for c in codes])
         self.connection.action_import_accounting_setup()
 
-    def xero_write(self, resource, records):
-        self._keys = getattr(self, "_keys", 0) + 1
-        results = self.connection._client().write(resource, records, create=True,
-                                                  idempotency_key=f"{self._testMethodName}-{self._keys}")
-        for result in results:
-            self.assertFalse(result.get("ValidationErrors"), result.get("ValidationErrors"))
-        return results
-
     def doc(self, move, resource="Invoices"):
         key = "CreditNoteID" if resource == "CreditNotes" else "InvoiceID"
         return next(d for d in self.xero_documents(resource) if d[key] == move.xero_id)
-
-    def move_of(self, xero_id):
-        binding = self.env["xero.binding"].search([("connection_id", "=", self.connection.id),
-                                                   ("res_model", "=", "account.move"), ("xero_id", "=", xero_id)])
-        return self.env["account.move"].browse(binding.res_id)
 
     def assertSameMoney(self, xero_amount, odoo_amount, currency):
         self.assertFalse(float_compare(xero_amount, odoo_amount, precision_rounding=currency.rounding),
@@ -135,6 +123,36 @@ class CurrencyCases:
         move.action_xero_add_currency()
         move.invalidate_recordset()
         self.assertEqual(move.xero_sync_state, "synced", move.xero_last_error)
+
+    def test_adding_a_currency_xero_refuses_says_why(self):
+        org = f"tenants/{self.tenant_id}/organisation"
+        self.sandbox.call("POST", org, json={"multi_currency": False})  # a Xero plan without multi-currency
+        self.addCleanup(self.sandbox.call, "POST", org, json={"multi_currency": True})
+        move = self.invoice([{"price_unit": 50.0}], currency_id=self.cur["EUR"].id)
+        move.action_xero_sync()
+        self.assertTrue(move.xero_currency_missing)
+        with self.assertRaisesRegex(UserError, "Xero did not add the currency EUR: This organisation's plan does "
+                                               "not include multi-currency."):
+            move.action_xero_add_currency()
+
+    def test_purchase_order_in_a_foreign_currency_goes_with_its_rate(self):
+        self.add_xero_currencies("GBP")
+        product = self.env["product.product"].create({
+            "name": "Imported Widget", "default_code": "WIDGET-GB", "purchase_ok": True,
+            "property_account_expense_id": self.expense_account.id,
+            "supplier_taxes_id": [(6, 0, self.purchase_tax.ids)]})
+        order = self.env["purchase.order"].create({
+            "partner_id": self.vendor.id, "currency_id": self.cur["GBP"].id, "date_order": "2026-11-05 10:00:00",
+            "order_line": [(0, 0, {"product_id": product.id, "product_qty": 4, "price_unit": 12.55,
+                                   "taxes_id": [(6, 0, self.purchase_tax.ids)]})]})
+        order.button_confirm()
+        order.xero_allow_sync = True
+        order.action_xero_sync()
+        order.invalidate_recordset()
+        self.assertEqual(order.xero_sync_state, "synced", order.xero_last_error)
+        [doc] = self.xero_documents("PurchaseOrders")
+        self.assertEqual((doc["CurrencyCode"], doc["CurrencyRate"]), ("GBP", self.rates["GBP"]))
+        self.assertSameMoney(doc["Total"], order.amount_total, order.currency_id)
 
     def test_foreign_payment_carries_odoo_rate_of_its_day(self):
         self.add_xero_currencies("EUR")

@@ -12,8 +12,9 @@ Rules ([OAS] Payment, PaymentDelete; the reference's §6 "Payments"):
 * the account: ``Account`` ``{AccountID}`` or ``{Code}`` (or top-level ``Code``), BANK or
   with ``EnablePaymentsToAccount``: ``Account type is invalid for making a payment to/from``;
 * ``Date`` defaults to today; posted, so lock dates apply;
-* a payment is in its document's currency: ``Amount`` is rounded to that currency's decimals
-  (whole units for JPY); ``CurrencyRate`` (units of it per one unit of the base currency, as on
+* a payment is in its document's currency, which must be one the organisation has (a document
+  seeded in another: ``Organisation is not subscribed to currency EUR``); ``Amount`` is rounded
+  to that currency's decimals (whole units for JPY); ``CurrencyRate`` (units of it per one unit of the base currency, as on
   documents) defaults to the document's, is 1 for a base-currency document, must be > 0:
   ``The CurrencyRate must be a number greater than 0.``; ``BankAmount`` = Amount / rate in
   the base currency;
@@ -28,7 +29,7 @@ from decimal import Decimal
 from .. import wire
 from .accounts import accepts_payments, find_account
 from .base import Collection, parse_body, parse_bool
-from .currencies import money_dp
+from .currencies import money_dp, subscribed
 from .documents import dec, lock_errors, num, parse_date, reconcile, rnd, today
 
 PAYMENT_FIELDS = (
@@ -153,6 +154,8 @@ class Payments(Collection):
         else:
             payment["Date"] = wire.ms_date(stamp)
         if doc is not None:
+            if currency not in subscribed(ctx):
+                errors.append(f"Organisation is not subscribed to currency {currency}")
             if doc.get("Status") != "AUTHORISED":
                 errors.append("Payments can only be made against Authorised documents")
             elif amount is not None:

@@ -126,3 +126,14 @@ def test_currencies_conform_to_the_openapi(api, tenant_id, raw):
     assert_valid(raw("GET", "Currencies").json(), "xero_accounting.yaml", "Currencies", envelope=True)
     assert_valid(raw("PUT", "Currencies", json={"Code": "GBP"}).json(), "xero_accounting.yaml", "Currencies",
                  envelope=True)
+
+
+def test_a_payment_of_a_document_in_a_currency_not_added_is_refused(sandbox, api, tenant_id):
+    [doc] = sandbox.call("POST", f"tenants/{tenant_id}/Invoices", json={"Invoices": [{
+        "Type": "ACCREC", "Contact": {"Name": "Seeded"}, "Status": "AUTHORISED", "CurrencyCode": "GBP",
+        "CurrencyRate": 0.8, "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200",
+                                            "TaxType": "NONE"}]}]})["Invoices"]
+    with pytest.raises(AccountingBadRequestException) as err:
+        api.create_payment(tenant_id, Payment(invoice=Invoice(invoice_id=doc["InvoiceID"]), account=Account(code="090"),
+                                              amount=Decimal("5"), date=date(2026, 3, 5)))
+    assert messages(err) == ["Organisation is not subscribed to currency GBP"]
