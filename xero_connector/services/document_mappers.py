@@ -319,7 +319,8 @@ class DocumentImport:
             "invoice_date": xc.from_xero_date(data.get("Date")),
             "currency_id": self._currency(data).id,
         }
-        if data.get("CurrencyRate") and data.get("CurrencyCode") not in (None, self.connection.company_id.currency_id.name):
+        company_currency = self.connection.company_id.currency_id.name
+        if data.get("CurrencyRate") and data.get("CurrencyCode") not in (None, company_currency):
             # Xero's rate is kept on the document (Odoo's invoice_currency_rate is writable and has
             # Xero's meaning): its amounts in the company currency are Xero's, whatever Odoo's rate table says.
             values["invoice_currency_rate"] = float(data["CurrencyRate"])

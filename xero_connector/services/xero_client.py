@@ -737,10 +737,11 @@ _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
                     "create_payment": "Payments", "create_currency": "Currencies"}
 _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
-                 "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Currencies": "currencies", "Items": "items",
+                 "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
-                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
+                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
+                 "Currencies": "currencies"}
 
 
 def _entity_of_method(method_name):

@@ -14,8 +14,9 @@ Rules ([OAS] Payment, PaymentDelete; the reference's §6 "Payments"):
 * ``Date`` defaults to today; posted, so lock dates apply;
 * a payment is in its document's currency, which must be one the organisation has (a document
   seeded in another: ``Organisation is not subscribed to currency EUR``); ``Amount`` is rounded
-  to that currency's decimals (whole units for JPY); ``CurrencyRate`` (units of it per one unit of the base currency, as on
-  documents) defaults to the document's, is 1 for a base-currency document, must be > 0:
+  to that currency's decimals (whole units for JPY); ``CurrencyRate`` (units of it per one unit
+  of the base currency, as on documents) defaults to the document's, is 1 for a base-currency
+  document, must be > 0:
   ``The CurrencyRate must be a number greater than 0.``; ``BankAmount`` = Amount / rate in
   the base currency;
 * payments cannot be edited: ``POST /Payments/{id}`` takes only ``{"Status":"DELETED"}``,
