@@ -207,6 +207,10 @@ class Control:
                 if not isinstance(body[key], str) or not re.fullmatch(pattern, body[key]):
                     raise ControlError(f"{key} must match {pattern}")
                 values[key] = body[key]
+        if "multi_currency" in body:
+            if not isinstance(body["multi_currency"], bool):
+                raise ControlError("multi_currency must be true or false")
+            values["multi_currency"] = body["multi_currency"]
         if "legal_name" in body:
             values["legal_name"] = str(body["legal_name"] or "")
         for key, alias in (("period_lock_date", "PeriodLockDate"),

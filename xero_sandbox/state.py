@@ -61,6 +61,7 @@ class Organisation:
     legal_name: str = ""
     period_lock_date: str = None  # YYYY-MM-DD
     end_of_year_lock_date: str = None  # YYYY-MM-DD
+    multi_currency: bool = True  # the plan lets it add currencies (PUT /Currencies)
 
 
 @dataclass

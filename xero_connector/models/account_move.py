@@ -74,6 +74,9 @@ class AccountMove(models.Model):
             move.xero_locked = binding.xero_locked if binding else False
             move.xero_online_url = binding.online_url if binding else False
 
+    def _xero_document_currency(self):
+        return self.currency_id
+
     def _xero_entity_groups(self):
         groups = {}
         for move in self:

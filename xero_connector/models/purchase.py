@@ -18,6 +18,9 @@ class PurchaseOrder(models.Model):
             order.xero_status = binding.xero_status if binding else False
             order.xero_locked = binding.xero_locked if binding else False
 
+    def _xero_document_currency(self):
+        return self.currency_id
+
     @api.model
     def _xero_deep_link_path(self, xero_id):
         return f"/Accounts/Payable/PurchaseOrders/View/{xero_id}/"

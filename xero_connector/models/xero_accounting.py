@@ -10,6 +10,7 @@ that error, never sent with a silently different tax.
 """
 
 import logging
+import uuid
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -233,6 +234,30 @@ class XeroBrandingTheme(models.Model):
     _sql_constraints = [("xero_id_uniq", "unique(connection_id, xero_id)", "A branding theme is imported once.")]
 
 
+class XeroCurrency(models.Model):
+    """A currency the Xero organisation has added (``GET /Currencies``), read with the set-up."""
+
+    _name = "xero.currency"
+    _description = "Xero Currency"
+    _order = "connection_id, code"
+    _rec_name = "code"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    code = fields.Char(required=True, readonly=True)
+    name = fields.Char("Description", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Odoo Currency", compute="_compute_currency_id")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [("code_uniq", "unique(connection_id, code)", "A currency is imported once.")]
+
+    @api.depends("code")
+    def _compute_currency_id(self):
+        Currency = self.env["res.currency"].with_context(active_test=False)
+        for row in self:
+            row.currency_id = Currency.search([("name", "=", row.code)], limit=1)
+
+
 class XeroConnectionAccounting(models.Model):
     _inherit = "xero.connection"
 
@@ -244,10 +269,22 @@ class XeroConnectionAccounting(models.Model):
         domain="[('connection_id', '=', id)]",
         help="Sent with invoices that do not choose one; empty: Xero's own default.")
     setup_imported = fields.Datetime("Accounting Set-up Imported", readonly=True)
+    xero_currency_ids = fields.One2many("xero.currency", "connection_id", string="Xero Currencies")
+    xero_currency_codes = fields.Char(
+        "Currencies in Xero", compute="_compute_xero_currency_codes",
+        help="The currencies the Xero organisation has added (read with the accounting set-up). Documents in "
+             "others are refused with a message; 'Add Currency in Xero' on the document adds its currency.")
+
+    @api.depends("xero_currency_ids.code", "xero_currency_ids.active", "base_currency")
+    def _compute_xero_currency_codes(self):
+        for connection in self:
+            codes = connection.xero_currency_ids.mapped("code")
+            connection.xero_currency_codes = ", ".join(
+                sorted(codes, key=lambda c: (c != connection.base_currency, c))) or False
 
     # ------------------------------------------------------------------
     def action_import_accounting_setup(self):
-        """Read Xero's chart of accounts, tax rates and branding themes; map what matches."""
+        """Read Xero's chart of accounts, tax rates, branding themes and currencies; map what matches."""
         self.ensure_one()
         self._ensure_connected()
         client = self._client()
@@ -256,12 +293,14 @@ class XeroConnectionAccounting(models.Model):
                 "accounts": self._import_accounts(client.iter_all("Accounts")),
                 "taxes": self._import_tax_rates(client.iter_all("TaxRates")),
                 "themes": self._import_branding_themes(client.iter_all("BrandingThemes")),
+                "currencies": self._import_currencies(client.iter_all("Currencies")),
             }
         except xc.XeroError as exc:
             raise UserError(_("Importing Xero's accounting set-up failed: %(error)s", error=exc.message)) from exc
         mapped = self._auto_map_accounting()
         self.setup_imported = fields.Datetime.now()
-        message = _("%(accounts)s accounts, %(taxes)s tax rates and %(themes)s branding themes read from Xero; "
+        message = _("%(accounts)s accounts, %(taxes)s tax rates, %(themes)s branding themes and %(currencies)s "
+                    "currencies read from Xero; "
                     "%(mapped_accounts)s accounts, %(mapped_taxes)s taxes and %(mapped_journals)s journals "
                     "mapped automatically.", **counts, **mapped)
         self.message_post(body=message, message_type="notification")
@@ -329,6 +368,71 @@ class XeroConnectionAccounting(models.Model):
             if xero_id not in seen:
                 record.active = False
         return len(rows)
+
+    def _import_currencies(self, currencies):
+        rows = [{"code": c["Code"], "name": c.get("Description") or c["Code"], "active": True}
+                for c in currencies if c.get("Code")]
+        existing, seen = self._upsert("xero.currency", "code", rows)
+        for code, record in existing.items():
+            if code not in seen and record.active:
+                record.active = False
+        return len(rows)
+
+    # ------------------------------------------------------------------ currencies
+    def _xero_currency_problem(self, currency):
+        """Why a document in ``currency`` cannot go to this organisation (None when it can): the
+        company's currency must be the organisation's base currency, and a foreign one must be
+        among the currencies the organisation has added (once they are imported)."""
+        self.ensure_one()
+        company_currency = self.company_id.currency_id
+        if self.base_currency and company_currency.name != self.base_currency:
+            return _("The company's currency %(company)s is not the base currency %(base)s of the Xero "
+                     "organisation %(org)s: amounts and rates would be wrong in Xero.",
+                     company=company_currency.name, base=self.base_currency, org=self.tenant_name or "")
+        if currency == company_currency or not self.xero_currency_ids:
+            return None
+        if currency.name not in self.xero_currency_ids.mapped("code"):
+            values = {"org": self.tenant_name or "", "code": currency.name, "name": currency.full_name or currency.name}
+            if self._xero_can_add_currency():
+                return _("The Xero organisation %(org)s has not added the currency %(code)s (%(name)s). Press 'Add "
+                         "Currency in Xero' on its Xero tab (or add it in Xero › Settings › Currencies), then sync "
+                         "again.", **values)
+            return _("The Xero organisation %(org)s has not added the currency %(code)s (%(name)s). Add it in Xero "
+                     "› Settings › Currencies, import the accounting set-up again, then sync again.", **values)
+        return None
+
+    def _xero_currency_missing(self, currency, error=None):
+        """True when ``currency`` is foreign, not in the organisation (its imported list says so, or Xero's
+        last refusal did) and this connection may add it."""
+        self.ensure_one()
+        if currency == self.company_id.currency_id or not self._xero_can_add_currency():
+            return False
+        if error and f"not subscribed to currency {currency.name}" in error:
+            return True
+        return bool(self.xero_currency_ids) and currency.name not in self.xero_currency_ids.mapped("code")
+
+    def _xero_can_add_currency(self):
+        """Xero lets an app add currencies with the (write) settings scope."""
+        self.ensure_one()
+        return self.state == "connected" and xc.scope_covers((self.granted_scopes or "").split(),
+                                                             "accounting.settings")
+
+    def _xero_add_currency(self, currency):
+        """``PUT /Currencies`` for ``currency``, then the connection's list is read again.  Adding
+        cannot duplicate anything: a currency Xero already has (added meanwhile, or a PUT the transport
+        re-sent) is refused by Xero and taken as added."""
+        self.ensure_one()
+        self._ensure_connected()
+        client = self._client()
+        try:
+            client.add_currency(currency.name, idempotency_key=f"xero-currency-{uuid.uuid4()}")
+        except xc.XeroError as exc:
+            if not (isinstance(exc, xc.XeroValidationError) and "already" in exc.message):
+                raise UserError(_("Xero did not add the currency %(code)s: %(error)s", code=currency.name,
+                                  error=exc.message)) from exc
+        self._import_currencies(client.iter_all("Currencies"))
+        self.message_post(body=_("Currency %(code)s added to the Xero organisation.", code=currency.name),
+                          message_type="notification")
 
     def _auto_map_accounting(self):
         """Map unmapped Odoo accounts by equal code, taxes by rate and use (when unique), journals

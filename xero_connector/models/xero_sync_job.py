@@ -610,6 +610,7 @@ class XeroConnectionJobs(models.Model):
         self.sudo().xero_account_ids.unlink()
         self.sudo().xero_tax_rate_ids.unlink()
         self.sudo().branding_theme_ids.unlink()
+        self.sudo().with_context(active_test=False).xero_currency_ids.unlink()
         self.message_post(body=_("Synchronisation reset by %(user)s: links, cursors and logs cleared.",
                                  user=self.env.user.name), message_type="notification")
         if self.state == "connected":

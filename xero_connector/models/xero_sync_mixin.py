@@ -36,6 +36,10 @@ class XeroSyncMixin(models.AbstractModel):
     xero_last_error = fields.Text("Xero Error", compute="_compute_xero_fields")
     xero_connected = fields.Boolean(compute="_compute_xero_fields")
     xero_archived = fields.Boolean("Archived in Xero", compute="_compute_xero_fields")
+    xero_currency_missing = fields.Boolean(
+        compute="_compute_xero_currency_missing",
+        help="The document's currency is not among the Xero organisation's currencies, and Xero lets this "
+             "connection add it.")
 
     # ------------------------------------------------------------------
     def _xero_connection(self):
@@ -216,6 +220,37 @@ class XeroSyncMixin(models.AbstractModel):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _xero_document_currency(self):
+        """The currency this record goes to Xero in (documents override; others have none)."""
+        return self.env["res.currency"]
+
+    @api.depends("xero_binding_ids.last_error")
+    @api.depends_context("company")
+    def _compute_xero_currency_missing(self):
+        connection = self._xero_connection()
+        for record in self:
+            currency = record._xero_document_currency()
+            record.xero_currency_missing = bool(connection and currency) and connection._xero_currency_missing(
+                currency, record.xero_last_error)
+
+    def action_xero_add_currency(self):
+        """'Add Currency in Xero': add the documents' currencies to the organisation, then send them again."""
+        connection = self.env["xero.connection"]._for_company()
+        for currency in self._xero_currencies():
+            connection._xero_add_currency(currency)
+        # Xero answered (refused) the last send of the failed ones: the next is a new request, not a
+        # replay of that answer under the same Idempotency-Key (push_count is part of the key)
+        for binding in self._xero_bindings(connection).values():
+            if binding.state == "error":
+                binding.sudo().push_count += 1
+        return self.action_xero_sync()
+
+    def _xero_currencies(self):
+        currencies = self.env["res.currency"]
+        for record in self:
+            currencies |= record._xero_document_currency()
+        return currencies
 
     def action_xero_open(self):
         self.ensure_one()

@@ -100,6 +100,7 @@ class DocumentMapper(Mapper):
         if not contact_id:
             raise MappingError(_("%(partner)s is not in Xero yet (its own sync failed; see its Xero tab).",
                                  partner=move.commercial_partner_id.display_name))
+        self._check_currency(move.currency_id)
         values = {
             "Type": XERO_TYPES[move.move_type],
             "Contact": {"ContactID": contact_id},
@@ -108,8 +109,15 @@ class DocumentMapper(Mapper):
             "LineAmountTypes": self._line_amount_types(move),
         }
         if move.currency_id != move.company_id.currency_id and move.invoice_currency_rate:
+            # Odoo's rate "from company currency to document currency" is Xero's CurrencyRate as is:
+            # units of the document's currency per unit of the base currency (no inversion).
             values["CurrencyRate"] = float_round(move.invoice_currency_rate, precision_digits=6)
         return values
+
+    def _check_currency(self, currency):
+        problem = self.connection._xero_currency_problem(currency)
+        if problem:
+            raise MappingError(problem)
 
     @mapping("state", "payment_state")
     def status(self, move):
@@ -385,6 +393,11 @@ class DocumentImport:
             "invoice_date": xc.from_xero_date(data.get("Date")),
             "currency_id": self._currency(data).id,
         }
+        company_currency = self.connection.company_id.currency_id.name
+        if data.get("CurrencyRate") and data.get("CurrencyCode") not in (None, company_currency):
+            # Xero's rate is kept on the document (Odoo's invoice_currency_rate is writable and has
+            # Xero's meaning): its amounts in the company currency are Xero's, whatever Odoo's rate table says.
+            values["invoice_currency_rate"] = float(data["CurrencyRate"])
         if data.get("DueDate") and move_type in ("out_invoice", "in_invoice"):
             values["invoice_date_due"] = xc.from_xero_date(data["DueDate"])
         values["ref"] = (data.get("Reference") if sales else data.get(self.number_key)) or False
@@ -411,7 +424,9 @@ class DocumentImport:
         if not currency:
             raise MappingError(_("Odoo has no currency %(code)s.", code=code))
         if not currency.active:
-            currency.active = True
+            raise MappingError(_("The currency %(code)s (%(name)s) is not active in Odoo. Activate it in Accounting "
+                                 "› Configuration › Currencies, then import again.", code=code,
+                                 name=currency.full_name or code))
         return currency
 
     def _line_values(self, data):
@@ -615,7 +630,15 @@ class PaymentMapper(Mapper):
             "Amount": float_round(amount, precision_digits=move.currency_id.decimal_places),
             "Reference": (other.move_id.origin_payment_id.name or other.move_id.ref or other.move_id.name or None),
         }
+        if move.currency_id != move.company_id.currency_id:
+            values["CurrencyRate"] = self._payment_rate(move, other)
         return values
+
+    def _payment_rate(self, move, other):
+        """Odoo's rate at the payment's date: units of the document's currency per company currency
+        unit, which is Xero's CurrencyRate as is."""
+        return float_round(self.env["res.currency"]._get_conversion_rate(
+            move.company_id.currency_id, move.currency_id, move.company_id, other.date), precision_digits=6)
 
     def _xero_id_of(self, record):
         binding = self.env["xero.binding"].sudo().search([
@@ -657,6 +680,7 @@ class PaymentMapper(Mapper):
             raise MappingError(_("Xero's bank account %(account)s is not mapped to an Odoo journal. Map it in Xero › "
                                  "Configuration › Chart of Accounts.",
                                  account=xero_account.display_name or (data.get("Account") or {}).get("Code")))
+        self._keep_xero_rate(move, data)
         before = self._partials(move)
         wizard = self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=move.ids).create({
@@ -671,6 +695,19 @@ class PaymentMapper(Mapper):
             raise MappingError(_("Registering Xero's payment of %(amount)s on %(move)s did not reconcile it "
                                  "in Odoo.", amount=data.get("Amount"), move=move.display_name))
         return created
+
+    def _keep_xero_rate(self, move, data):
+        """Xero's rate of a foreign-currency payment becomes Odoo's rate of that day when Odoo has none
+        for that day (a payment's journal entry takes the rate table's); a rate of Odoo's own is kept."""
+        company = move.company_id
+        rate, day = data.get("CurrencyRate"), xc.from_xero_date(data.get("Date"))
+        if move.currency_id == company.currency_id or not rate or not day:
+            return
+        Rate = self.env["res.currency.rate"]
+        if not Rate.search_count([("currency_id", "=", move.currency_id.id), ("name", "=", day),
+                                  ("company_id", "in", (company.root_id.id, False))], limit=1):
+            Rate.create({"currency_id": move.currency_id.id, "name": day, "company_id": company.root_id.id,
+                         "company_rate": float(rate)})
 
     @staticmethod
     def _partials(move):

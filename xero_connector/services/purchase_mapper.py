@@ -53,8 +53,12 @@ class PurchaseOrderMapper(DocumentMapper):
         if not contact_id:
             raise MappingError(_("%(partner)s is not in Xero yet (its own sync failed; see its Xero tab).",
                                  partner=partner.display_name))
+        self._check_currency(order.currency_id)
         taxes = order.order_line.filtered(lambda l: not l.display_type).taxes_id
+        rate = {"CurrencyRate": float_round(order.currency_rate, precision_digits=6)} \
+            if order.currency_id != order.company_id.currency_id and order.currency_rate else {}
         return {
+            **rate,
             "Contact": {"ContactID": contact_id},
             "Date": _d(order.date_order.date() if order.date_order else None),
             "DeliveryDate": _d(order.date_planned.date() if order.date_planned else None),

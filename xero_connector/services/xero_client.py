@@ -62,6 +62,7 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "Accounts": "accounting.settings",
     "TaxRates": "accounting.settings",
     "BrandingThemes": "accounting.settings",
+    "Currencies": "accounting.settings",
     "Items": "accounting.settings",
     "Contacts": "accounting.contacts",
     "Invoices": "accounting.invoices",
@@ -339,6 +340,8 @@ ENTITIES = {
                  "no_since": True},
     "BrandingThemes": {"item": "BrandingTheme", "envelope": "BrandingThemes", "get": "get_branding_themes",
                        "paged": False, "no_params": True},
+    "Currencies": {"item": "Currency", "envelope": "Currencies", "get": "get_currencies", "paged": False,
+                   "no_params": True},
     "Invoices": {
         "item": "Invoice", "envelope": "Invoices", "param": "invoices", "get": "get_invoices",
         "create": "create_invoices", "upsert": "update_or_create_invoices", "paged": True, "unitdp": True,
@@ -703,6 +706,13 @@ class XeroClient:
                               summarize_errors=False, idempotency_key=idempotency_key)
         return to_dict(data).get("Allocations") or []
 
+    def add_currency(self, code, *, idempotency_key):
+        """Add (subscribe the organisation to) a currency: ``PUT /Currencies``; returns Xero's echo."""
+        body = to_model("Currency", {"Code": code})
+        data, _h = self._call("create_currency", self.tenant_id, body, idempotency_key=idempotency_key)
+        currencies = to_dict(data).get("Currencies") or []
+        return currencies[0] if currencies else {}
+
     def delete_payment(self, payment_id, *, idempotency_key):
         body = accounting_models.PaymentDelete(status="DELETED")
         data, _h = self._call("delete_payment", self.tenant_id, payment_id, body,
@@ -800,13 +810,13 @@ def _retry_after(headers):
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments"}
+                    "create_payment": "Payments", "create_currency": "Currencies"}
 _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
                  "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
                  "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
-                 "Attachments": "attachments (files of documents)"}
+                 "Attachments": "attachments (files of documents)", "Currencies": "currencies"}
 
 
 def _entity_of_method(method_name):

@@ -85,5 +85,19 @@ class AccountingXeroCase(ConnectedXeroCase):
         move.xero_allow_sync = True
         return move
 
+    def xero_write(self, resource, records, create=True, key=None):
+        """Create (or update) records in Xero through the connection's client, as its user would."""
+        self._keys = getattr(self, "_keys", 0) + 1
+        results = self.connection._client().write(resource, records, create=create,
+                                                  idempotency_key=key or f"{self._testMethodName}-{self._keys}")
+        for result in results:  # what the test sets up in Xero must be accepted
+            self.assertFalse(result.get("ValidationErrors"), result.get("ValidationErrors"))
+        return results
+
+    def move_of(self, xero_id):
+        binding = self.env["xero.binding"].search([("connection_id", "=", self.connection.id),
+                                                   ("res_model", "=", "account.move"), ("xero_id", "=", xero_id)])
+        return self.env["account.move"].browse(binding.res_id)
+
     def xero_documents(self, resource="Invoices"):
         return self.sandbox.records(self.tenant_id, resource)

@@ -38,12 +38,16 @@ def sandbox_url():
 class XeroCase(HttpCase):
     """A company with a Xero app registered in a fresh sandbox organisation."""
 
+    #: the organisation's base currency (the Odoo company's currency must be the same)
+    xero_base_currency = "USD"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._xero_company()
         cls.sandbox = Sandbox(sandbox_url())
         cls.sandbox.reset()
-        cls.org = cls.sandbox.create_org("Sandbox Demo Company (Global)", base_currency="USD")
+        cls.org = cls.sandbox.create_org("Sandbox Demo Company (Global)", base_currency=cls.xero_base_currency)
         cls.tenant_id = cls.org["tenant_id"]
         cls.redirect_uri = f"{cls.base_url()}{CALLBACK_PATH}"
         cls.app = cls.sandbox.create_app([cls.redirect_uri], organisations=[cls.tenant_id])
@@ -51,6 +55,10 @@ class XeroCase(HttpCase):
         cls.admin = cls.env.ref("base.user_admin")
         cls.company = cls.env.company
         cls.connection = cls.env["xero.connection"].create(cls._connection_values(cls.app))
+
+    @classmethod
+    def _xero_company(cls):
+        """Hook: make ``cls.env`` another company's before it is connected (default: the current one)."""
 
     @classmethod
     def _connection_values(cls, app):

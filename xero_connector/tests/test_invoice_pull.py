@@ -15,21 +15,8 @@ class TestInvoicePull(AccountingXeroCase):
         super().setUpClass()
         cls.map_bank_journal()
 
-    def xero_write(self, resource, records, create=True, key=None):
-        self._keys = getattr(self, "_keys", 0) + 1
-        results = self.connection._client().write(resource, records, create=create,
-                                                  idempotency_key=key or f"{self._testMethodName}-{self._keys}")
-        for result in results:  # what the test sets up in Xero must be accepted
-            self.assertFalse(result.get("ValidationErrors"), result.get("ValidationErrors"))
-        return results
-
     def pull(self, entity="invoice"):
         return SyncEngine(self.connection, trigger="manual").pull(entity)
-
-    def move_of(self, xero_id):
-        binding = self.env["xero.binding"].search([("connection_id", "=", self.connection.id),
-                                                   ("res_model", "=", "account.move"), ("xero_id", "=", xero_id)])
-        return self.env["account.move"].browse(binding.res_id)
 
     def sales_invoice(self, status="AUTHORISED", **extra):
         [inv] = self.xero_write("Invoices", [dict({

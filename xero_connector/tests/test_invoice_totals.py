@@ -64,6 +64,8 @@ class TestInvoiceTotals(AccountingXeroCase):
         eur.active = True
         self.env["res.currency.rate"].create({"currency_id": eur.id, "name": "2026-11-01", "rate": 0.92,
                                               "company_id": self.env.company.id})
+        self.sandbox.seed(self.tenant_id, "Currencies", [{"Code": "EUR"}])  # added in Xero
+        self.connection.action_import_accounting_setup()
         move = self.invoice([{"price_unit": 250.0}, {"price_unit": 19.99, "quantity": 3}], currency_id=eur.id)
         move.action_xero_sync()
         move.invalidate_recordset()

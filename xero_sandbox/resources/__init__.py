@@ -9,6 +9,7 @@ from .banktransactions import BankTransactions
 from .branding import BrandingThemes
 from .contacts import Contacts
 from .creditnotes import CreditNotes
+from .currencies import Currencies
 from .invoices import Invoices
 from .items import Items
 from .organisation import Organisation
@@ -18,5 +19,5 @@ from .taxrates import TaxRates
 
 RESOURCES = {r.path.lower(): r for r in (
     Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
-    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions())}
+    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(), Currencies())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}

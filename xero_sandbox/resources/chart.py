@@ -10,6 +10,7 @@ import uuid
 
 from .. import wire
 from .accounts import CLASS_OF_TYPE
+from .currencies import currency_record
 from .taxrates import complete
 
 NAMESPACE = uuid.UUID("6f1d0c2e-3b7a-4c55-9d0e-58a7c1e2b9aa")
@@ -111,6 +112,7 @@ def seed_organisation(state, tenant_id):
         if kind == "BANK":
             account["CurrencyCode"] = org.base_currency
         accounts[account_id] = account
+    state.store(tenant_id, "Currencies")[org.base_currency] = currency_record(org.base_currency)
     themes = state.store(tenant_id, "BrandingThemes")
     for name, order in BRANDING_THEMES:
         theme_id = stable_id(tenant_id, "theme", name)

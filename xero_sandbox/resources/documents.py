@@ -11,7 +11,14 @@ Line maths ([OAS] LineItem; the reference's §6 "Invoices"/"Totals"):
   Inclusive ``round2(LineAmount × r / (1 + r))``, NoTax 0 (TaxType NONE);
 * Exclusive: ``SubTotal = ΣLineAmount``, ``Total = SubTotal + TotalTax``; Inclusive:
   ``Total = ΣLineAmount``, ``SubTotal = Total − TotalTax``; supplied totals are ignored;
-* rounding is half away from zero.
+* rounding is half away from zero; money in a zero-decimal currency (JPY) is rounded to whole
+  units instead of cents (:mod:`.currencies`).
+
+Currency: ``CurrencyCode`` defaults to the base currency and must be one the organisation is
+subscribed to (``Organisation is not subscribed to currency EUR``; ``GET/PUT /Currencies``);
+``CurrencyRate`` is units of the document's currency per one unit of the base currency
+([OAS] examples: a USD organisation's NZD invoice at 1.547150), kept to 6 decimals, 1 for the
+base currency; missing, it is 1 (Xero takes XE.com's day rate: the sandbox has none).
 
 Money paid or credited is derived, never stored by hand: :func:`reconcile` recomputes
 every invoice's and credit note's ``AmountPaid``/``AmountCredited``/``AmountDue``/
@@ -31,6 +38,7 @@ from .accounts import NOT_FOR_LINES, find_account
 from .base import Collection
 from .branding import default_theme, find_theme
 from .contacts import Contacts
+from .currencies import money_dp, subscribed
 from .items import unit_dp
 from .taxrates import find_tax_rate
 
@@ -168,6 +176,7 @@ def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
     returns ``(totals dict, errors)``.  ``lenient`` (control-API seeding) skips every check."""
     errors = []
     dp = unit_dp(ctx)
+    mdp = money_dp(doc.get("CurrencyCode") or ctx.org.base_currency)
     lat = doc.get("LineAmountTypes") or "Exclusive"
     sub = tax_total = gross = Decimal(0)
     discount_total = Decimal(0)
@@ -249,9 +258,9 @@ def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
             amount = amount * (100 - rate) / 100
         elif discount is not None:
             amount = amount - discount
-        amount = rnd(amount)
+        amount = rnd(amount, mdp)
         if rate or discount:
-            discount_total += rnd(quantity * unit) - amount
+            discount_total += rnd(quantity * unit, mdp) - amount
         # Tax
         if lat == "NoTax":
             tax_type, tax_rate = "NONE", None
@@ -267,7 +276,8 @@ def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
                 errors.append(f"The TaxType code '{tax_type}' cannot be used with account code "
                               f"'{account.get('Code')}'.")
         r = Decimal(str(tax_rate.get("EffectiveRate", 0))) / 100 if tax_rate else Decimal(0)
-        tax = rnd(amount * r) if lat == "Exclusive" else rnd(amount * r / (1 + r)) if lat == "Inclusive" else Decimal(0)
+        tax = (rnd(amount * r, mdp) if lat == "Exclusive" else rnd(amount * r / (1 + r), mdp) if lat == "Inclusive"
+               else Decimal(0))
         line.update(Quantity=num(quantity), UnitAmount=num(unit), LineAmount=num(amount), TaxAmount=num(tax),
                     TaxType=tax_type if tax_rate or lat == "NoTax" else line.get("TaxType"))
         if rate is not None:
@@ -476,6 +486,8 @@ class Document(Collection):
         currency = candidate.setdefault("CurrencyCode", ctx.org.base_currency)
         if currency not in CURRENCIES:
             errors.append(f"'{currency}' is not a valid currency code.")
+        elif currency not in subscribed(ctx):
+            errors.append(f"Organisation is not subscribed to currency {currency}")
         if currency == ctx.org.base_currency:
             candidate["CurrencyRate"] = 1
         else:

@@ -12,6 +12,13 @@ Rules ([OAS] Payment, PaymentDelete; the reference's §6 "Payments"):
 * the account: ``Account`` ``{AccountID}`` or ``{Code}`` (or top-level ``Code``), BANK or
   with ``EnablePaymentsToAccount``: ``Account type is invalid for making a payment to/from``;
 * ``Date`` defaults to today; posted, so lock dates apply;
+* a payment is in its document's currency, which must be one the organisation has (a document
+  seeded in another: ``Organisation is not subscribed to currency EUR``); ``Amount`` is rounded
+  to that currency's decimals (whole units for JPY); ``CurrencyRate`` (units of it per one unit
+  of the base currency, as on documents) defaults to the document's, is 1 for a base-currency
+  document, must be > 0:
+  ``The CurrencyRate must be a number greater than 0.``; ``BankAmount`` = Amount / rate in
+  the base currency;
 * payments cannot be edited: ``POST /Payments/{id}`` takes only ``{"Status":"DELETED"}``,
   which returns the document to AUTHORISED.
 """
@@ -23,6 +30,7 @@ from decimal import Decimal
 from .. import wire
 from .accounts import accepts_payments, find_account
 from .base import Collection, parse_body, parse_bool
+from .currencies import money_dp, subscribed
 from .documents import dec, lock_errors, num, parse_date, reconcile, rnd, today
 
 PAYMENT_FIELDS = (
@@ -133,8 +141,9 @@ class Payments(Collection):
         elif not accepts_payments(account) or account.get("Status") != "ACTIVE":
             errors.append("Account type is invalid for making a payment to/from")
         amount = None
+        currency = (doc or {}).get("CurrencyCode") or ctx.org.base_currency
         try:
-            amount = rnd(dec(payment.get("Amount")))
+            amount = rnd(dec(payment.get("Amount")), money_dp(currency))
             if amount <= 0:
                 raise ValueError(amount)
         except ValueError:
@@ -146,6 +155,8 @@ class Payments(Collection):
         else:
             payment["Date"] = wire.ms_date(stamp)
         if doc is not None:
+            if currency not in subscribed(ctx):
+                errors.append(f"Organisation is not subscribed to currency {currency}")
             if doc.get("Status") != "AUTHORISED":
                 errors.append("Payments can only be made against Authorised documents")
             elif amount is not None:
@@ -154,19 +165,21 @@ class Payments(Collection):
                     errors.append("Payment amount exceeds the amount outstanding on this document")
         if stamp is not None:
             errors += lock_errors(ctx, payment["Date"])
+        rate = 1 if currency == ctx.org.base_currency else (doc or {}).get("CurrencyRate") or 1
+        if payment.get("CurrencyRate") is not None and currency != ctx.org.base_currency:
+            try:
+                rate = num(rnd(dec(payment["CurrencyRate"]), 6))
+                if rate <= 0:
+                    raise ValueError(rate)
+            except ValueError:
+                errors.append("The CurrencyRate must be a number greater than 0.")
         if errors:
             echo = dict(payment, PaymentID=str(uuid.uuid4()))
             echo.update(ValidationErrors=[{"Message": m} for m in errors], HasValidationErrors=True)
             return echo, False
-        rate = doc.get("CurrencyRate") or 1
-        if payment.get("CurrencyRate") is not None:
-            try:
-                rate = num(rnd(dec(payment["CurrencyRate"]), 6))
-            except ValueError:
-                pass
         record = {
             "PaymentID": str(uuid.uuid4()), "Date": payment["Date"], "Amount": num(amount),
-            "BankAmount": num(rnd(amount / Decimal(str(rate)))), "CurrencyRate": rate,
+            "BankAmount": num(rnd(amount / Decimal(str(rate)), money_dp(ctx.org.base_currency))), "CurrencyRate": rate,
             "Reference": payment.get("Reference"), "IsReconciled": bool(payment.get("IsReconciled", False)),
             "Status": "AUTHORISED", "PaymentType": PAYMENT_TYPES.get(doc.get("Type"), "ACCRECPAYMENT"),
             "Account": {"AccountID": account["AccountID"], "Code": account.get("Code")},
