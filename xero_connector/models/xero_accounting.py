@@ -209,7 +209,8 @@ class XeroTaxRate(models.Model):
                 if not allowed or rate.tax_ids.filtered(lambda t, u=use: t.type_tax_use == u):
                     continue
                 tax = self.env["account.tax"].create({
-                    "name": f"{rate.name} ({'Sales' if use == 'sale' else 'Purchases'})",
+                    "name": _("%(rate)s (Sales)", rate=rate.name) if use == "sale"
+                    else _("%(rate)s (Purchases)", rate=rate.name),
                     "amount_type": "percent", "amount": rate.rate, "type_tax_use": use,
                     "company_id": rate.company_id.id,
                 })
