@@ -32,6 +32,10 @@ xc_log "Exporting the module's terms ..."
 "${odoo[@]}" --i18n-export="$work/xero_connector.pot" --modules=xero_connector --log-level=warn \
     >"$work/export.log" 2>&1 || { cat "$work/export.log" >&2; xc_die "Exporting the terms failed."; }
 [ -s "$work/xero_connector.pot" ] || { cat "$work/export.log" >&2; xc_die "Odoo wrote no template."; }
+# a file the extractor cannot read (e.g. an f-string inside _()) loses its terms: refuse
+if grep -E ' (ERROR|CRITICAL) ' "$work/export.log" >&2; then
+    xc_die "Odoo's exporter could not read every file (above); the template was not written."
+fi
 
 mkdir -p "$(dirname "$out")"
 cp "$work/xero_connector.pot" "$out"

@@ -555,8 +555,8 @@ class XeroConnection(models.Model):
                     else:
                         if time.monotonic() > deadline:
                             raise xc.XeroRateLimitError(
-                                _("%(count)s calls to this Xero organisation are under way in other Odoo "
-                                  "workers; try again in a moment.", count=xc.CONCURRENT_SLOTS),
+                                self.env._("%(count)s calls to this Xero organisation are under way in other "
+                                           "Odoo workers; try again in a moment.", count=xc.CONCURRENT_SLOTS),
                                 retry_after=1, problem="concurrent")
                         time.sleep(0.02 + random.random() * 0.08)
                 try:
