@@ -16,7 +16,7 @@ xc_venv
 xc_postgres
 xc_chromium
 
-db="${XC_SHOTS_DB:-xc_shots_$$}"
+db="xc_shots_$$"
 out="${XC_SHOTS_OUT:-$XC_ROOT/xero_connector/static/description}"
 http_port="$(xc_free_port)"
 work="$(mktemp -d)"
@@ -36,11 +36,9 @@ shell=("$XC_PY" "$ODOO_SRC/odoo-bin" shell "${odoo_args[@]}" --no-http --max-cro
 
 xc_start_sandbox "$(xc_free_port)" "$work/sandbox-state.json"
 
-if ! psql -d "$db" -Atqc "select 1 from ir_module_module where name='xero_connector' and state='installed'" 2>/dev/null | grep -q 1; then
-    xc_log "Creating database $db with xero_connector and demo data (a few minutes) ..."
-    "${odoo[@]}" -i xero_connector,contacts --stop-after-init --max-cron-threads=0 --log-level=warn \
-        >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; xc_die "Installing failed."; }
-fi
+xc_log "Creating database $db with xero_connector and demo data (a few minutes) ..."
+"${odoo[@]}" -i xero_connector,contacts --stop-after-init --max-cron-threads=0 --log-level=warn \
+    >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; xc_die "Installing failed."; }
 
 xc_log "Connecting to the sandbox and seeding the demo's records ..."
 XC_SANDBOX_URL="$XC_SANDBOX_URL" XC_BASE_URL="http://127.0.0.1:$http_port" \
