@@ -55,8 +55,8 @@ class AccountMove(models.Model):
         for move in self:
             if move.move_type in allowed and move.xero_invoice_type not in allowed[move.move_type]:
                 raise ValidationError(_("A %(kind)s cannot go to Xero as a %(type)s.",
-                                        kind=dict(move._fields["move_type"].selection)[move.move_type],
-                                        type=dict(move._fields["xero_invoice_type"].selection).get(
+                                        kind=dict(move._fields["move_type"]._description_selection(self.env))[move.move_type],
+                                        type=dict(move._fields["xero_invoice_type"]._description_selection(self.env)).get(
                                             move.xero_invoice_type, move.xero_invoice_type)))
 
     @api.depends("move_type")

@@ -183,7 +183,7 @@ class XeroTaxRate(models.Model):
                      tax=tax.display_name)
         if float_compare(_money_rate(tax.amount), _money_rate(self.rate), precision_digits=4):
             return _("%(tax)s is %(odoo)s%% in Odoo but %(xero)s is %(rate)s%% in Xero.",
-                     tax=tax.display_name, odoo=f"{tax.amount:g}", xero=self.name, rate=f"{self.rate:g}")
+                     tax=tax.display_name, odoo="%g" % tax.amount, xero=self.name, rate="%g" % self.rate)
         if tax.type_tax_use == "sale" and not self.for_revenue:
             return _("%(xero)s cannot be used on sales in Xero, but %(tax)s is a sales tax.",
                      xero=self.name, tax=tax.display_name)
@@ -210,7 +210,8 @@ class XeroTaxRate(models.Model):
                 if not allowed or rate.tax_ids.filtered(lambda t, u=use: t.type_tax_use == u):
                     continue
                 tax = self.env["account.tax"].create({
-                    "name": f"{rate.name} ({'Sales' if use == 'sale' else 'Purchases'})",
+                    "name": _("%(rate)s (Sales)", rate=rate.name) if use == "sale"
+                    else _("%(rate)s (Purchases)", rate=rate.name),
                     "amount_type": "percent", "amount": rate.rate, "type_tax_use": use,
                     "company_id": rate.company_id.id,
                 })

@@ -339,7 +339,8 @@ class XeroConnection(models.Model):
         creds = self._check_credentials()
         token = xc.exchange_code(
             self.identity_url, client_id=creds["client_id"], client_secret=creds["client_secret"],
-            code=code, redirect_uri=self._redirect_uri(), code_verifier=verifier, scopes=self.scopes)
+            code=code, redirect_uri=self._redirect_uri(), code_verifier=verifier, scopes=self.scopes,
+            translate=self.env._)
         self._store_token(token)
         tenants = [t for t in self._client(tenant_id="").list_connections()
                    if t.get("tenantType", "ORGANISATION") == "ORGANISATION"]
@@ -470,7 +471,8 @@ class XeroConnection(models.Model):
             try:
                 token = xc.refresh_token(
                     self.identity_url, client_id=creds["client_id"],
-                    client_secret=creds["client_secret"], refresh_token=refresh, scopes=self.scopes)
+                    client_secret=creds["client_secret"], refresh_token=refresh, scopes=self.scopes,
+                    translate=self.env._)
             except xc.XeroAuthError as exc:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["xero.connection"].browse(self.id)._mark_needs_reauth(exc)
@@ -522,6 +524,7 @@ class XeroConnection(models.Model):
             slot_guard=self._api_slot_guard(creds["tenant_id"] if tenant_id is None else tenant_id),
             minute_seconds=float(self.env["ir.config_parameter"].sudo().get_param(
                 "xero_connector.rate_limit_minute_seconds", xc.MINUTE_SECONDS) or xc.MINUTE_SECONDS),
+            translate=self.env._,
         )
 
     def _api_slot_guard(self, tenant_id):
@@ -552,8 +555,8 @@ class XeroConnection(models.Model):
                     else:
                         if time.monotonic() > deadline:
                             raise xc.XeroRateLimitError(
-                                _("%(count)s calls to this Xero organisation are under way in other Odoo "
-                                  "workers; try again in a moment.", count=xc.CONCURRENT_SLOTS),
+                                self.env._("%(count)s calls to this Xero organisation are under way in other "
+                                           "Odoo workers; try again in a moment.", count=xc.CONCURRENT_SLOTS),
                                 retry_after=1, problem="concurrent")
                         time.sleep(0.02 + random.random() * 0.08)
                 try:
@@ -566,7 +569,7 @@ class XeroConnection(models.Model):
         self.ensure_one()
         if self.state != "connected":
             raise UserError(_("%(org)s: the Xero connection is not active (%(state)s).",
-                              org=self.name, state=dict(self._fields["state"].selection)[self.state]))
+                              org=self.name, state=dict(self._fields["state"]._description_selection(self.env))[self.state]))
 
     # ------------------------------------------------------------------
     # Deep links

@@ -134,7 +134,7 @@ class XeroMapping(models.Model):
             mapping.display_name = mapping._entity_label()
 
     def _entity_label(self):
-        return dict(ENTITIES).get(self.entity, self.entity)
+        return dict(self._fields["entity"]._description_selection(self.env)).get(self.entity, self.entity)
 
     # ------------------------------------------------------------------
     @api.model

@@ -90,7 +90,7 @@ class XeroSyncJob(models.Model):
 
     @api.depends("connection_id", "direction", "create_date")
     def _compute_name(self):
-        directions = dict(JOB_DIRECTIONS)
+        directions = dict(self._fields["direction"]._description_selection(self.env))
         for job in self:
             job.name = _("Xero sync %(direction)s #%(id)s", direction=directions.get(job.direction, ""),
                          id=job.id or "")
@@ -239,8 +239,9 @@ class XeroSyncJob(models.Model):
         self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", (key,))
         if not self.env.cr.fetchone()[0]:
             message = _("%(entity)s %(direction)s skipped: another Odoo worker is syncing it right now.",
-                        entity=dict(self.env["xero.sync.log"]._fields["entity"].selection).get(entity, entity),
-                        direction=dict(JOB_DIRECTIONS)[direction])
+                        entity=dict(self.env["xero.sync.log"]._fields["entity"]._description_selection(self.env)).get(
+                            entity, entity),
+                        direction=dict(self._fields["direction"]._description_selection(self.env))[direction])
             _logger.info(message)
             return message
         try:
@@ -330,7 +331,7 @@ def _when_words(env, at, tz=None):
     tz = tz or env.user.tz or "UTC"
     seconds = (at - fields.Datetime.now()).total_seconds()
     return env._("at %(at)s (%(tz)s), in %(delay)s", at=format_datetime(env, at, tz=tz), tz=tz,
-             delay=xc._wait_words(max(0, seconds)))
+             delay=xc._wait_words(max(0, seconds), env._))
 
 
 def _utc(timestamp):
@@ -460,7 +461,8 @@ class XeroSyncSchedule(models.Model):
             crons = schedule.cron_ids
             for index, (number, unit, nextcall) in enumerate(specs):
                 values = {
-                    "name": f"Xero: {schedule.name} ({schedule.connection_id.name})"
+                    "name": _("Xero: %(schedule)s (%(connection)s)", schedule=schedule.name,
+                              connection=schedule.connection_id.name)
                             + (f" {schedule._parsed_times()[index].strftime('%H:%M')}" if unit == "days" else ""),
                     "model_id": model.id, "state": "code", "code": f"model._run_schedule({schedule.id})",
                     "interval_number": number, "interval_type": unit, "nextcall": nextcall,
@@ -574,7 +576,7 @@ class XeroConnectionJobs(models.Model):
         self.ensure_one()
         failed = job.state in ("partial", "failed")
         body = _("%(job)s: %(state)s.\n%(summary)s", job=job.name,
-                 state=dict(job._fields["state"].selection)[job.state], summary=job.message or "")
+                 state=dict(job._fields["state"]._description_selection(self.env))[job.state], summary=job.message or "")
         self.message_post(body=body, message_type="notification", subtype_xmlid="mail.mt_note")
         user = self.responsible_user_id or self.connected_by_id
         if failed and user:

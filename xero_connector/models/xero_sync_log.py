@@ -50,8 +50,8 @@ class XeroSyncLog(models.Model):
 
     @api.depends("entity", "direction", "date_start")
     def _compute_name(self):
-        entities = dict(ENTITIES)
-        directions = dict(DIRECTIONS)
+        entities = dict(self._fields["entity"]._description_selection(self.env))
+        directions = dict(self._fields["direction"]._description_selection(self.env))
         for log in self:
             log.name = f"{entities.get(log.entity, '')}: {directions.get(log.direction, '')} " \
                        f"{fields.Datetime.to_string(log.date_start) or ''}".strip()

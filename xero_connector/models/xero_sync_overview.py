@@ -223,7 +223,7 @@ class XeroSyncOverview(models.Model):
 
     @api.depends("entity", "connection_id")
     def _compute_display_name(self):
-        labels = dict(ENTITIES)
+        labels = dict(self._fields["entity"]._description_selection(self.env))
         for row in self:
             row.display_name = labels.get(row.entity, row.entity or "")
 
@@ -353,7 +353,7 @@ class XeroSyncFailure(models.Model):
 
     @api.depends("cause", "count", "entity")
     def _compute_display_name(self):
-        labels = dict(ENTITIES)
+        labels = dict(self._fields["entity"]._description_selection(self.env))
         for failure in self:
             failure.display_name = _("%(count)s %(entity)s: %(cause)s", count=failure.count,
                                      entity=labels.get(failure.entity, failure.entity or "").lower(),

@@ -258,8 +258,8 @@ class DocumentMapper(Mapper):
                 float_compare(tax or 0.0, move.amount_tax, precision_digits=digits):
             return _("Rounding difference: Odoo's total is %(odoo_total)s (tax %(odoo_tax)s), Xero's is "
                      "%(xero_total)s (tax %(xero_tax)s), in %(currency)s.",
-                     odoo_total=f"{move.amount_total:.{digits}f}", odoo_tax=f"{move.amount_tax:.{digits}f}",
-                     xero_total=f"{total:.{digits}f}", xero_tax=f"{(tax or 0.0):.{digits}f}",
+                     odoo_total="%.*f" % (digits, move.amount_total), odoo_tax="%.*f" % (digits, move.amount_tax),
+                     xero_total="%.*f" % (digits, total), xero_tax="%.*f" % (digits, tax or 0.0),
                      currency=move.currency_id.name)
         return None
 

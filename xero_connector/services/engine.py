@@ -25,12 +25,14 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, fields
+from odoo.tools import LazyTranslate
 
 from . import xero_client as xc
 from .attachments import AttachmentSync
 from .mappers import MAPPERS, MappingError, SkipRecord
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 IMPORT_CHUNK = 200  # Xero records handled per round of Odoo queries
 INDEX_CHUNK = 1000  # Xero records indexed per round (one page)
@@ -705,7 +707,7 @@ class SyncEngine:
         self._index([r for r in results if not xc.result_errors(r)])
         relinked = []
         for item, result in zip(batch, results):
-            errors = xc.result_errors(result)
+            errors = xc.result_errors(result, self.env._)
             if not errors:
                 self._succeeded(item, result, "create" if create else "update")
                 continue
@@ -1166,6 +1168,6 @@ class SyncEngine:
 
 
 MAX_REPORT_LINES = 500
-_KEY_LABELS = {"email": "e-mail", "number": "number/reference", "name": "name", "vat": "tax number",
-               "code": "item code", "reference": "reference, contact and amount",
-               "dated_total": "contact, date and amount"}
+_KEY_LABELS = {"email": _lt("e-mail"), "number": _lt("number/reference"), "name": _lt("name"),
+               "vat": _lt("tax number"), "code": _lt("item code"), "reference": _lt("reference, contact and amount"),
+               "dated_total": _lt("contact, date and amount")}

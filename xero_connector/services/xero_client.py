@@ -7,7 +7,9 @@ one of the exceptions below.
 
 It knows nothing about Odoo: tokens come from a ``token_provider`` callable
 and rate-limit figures go to an ``on_limits`` callback, both supplied by the
-``xero.connection`` model.
+``xero.connection`` model, and so does the translator of its messages for people
+(``translate``, the connection's ``env._``; English without one).  Messages are
+written as ``_("... %(x)s", x=...)`` calls so that Odoo's exporter finds them.
 """
 
 import base64
@@ -105,6 +107,17 @@ _SDK_TOKEN_KEYS = ("access_token", "refresh_token", "id_token", "token_type", "e
 # --------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------
+def _english(source, *args, **kwargs):
+    """The translator when none is given: the English text, formatted like ``env._``."""
+    params = args or kwargs
+    return source % params if params else source
+
+
+def _lt(source):
+    """Marks a term for Odoo's exporter (keyword ``_lt``); translated where it is used."""
+    return source
+
+
 class XeroError(Exception):
     """A failure talking to Xero.  ``message`` is for people, ``detail`` for admins."""
 
@@ -196,12 +209,12 @@ def authorize_url(login_url, *, client_id, redirect_uri, scopes, state, code_cha
     return f"{login_url.rstrip('/')}/identity/connect/authorize?{query}"
 
 
-def _token_request(identity_url, path, client_id, client_secret, data):
+def _token_request(identity_url, path, client_id, client_secret, data, _=_english):
     url = f"{identity_url.rstrip('/')}{path}"
     try:
         resp = requests.post(url, data=data, auth=(client_id, client_secret), timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise XeroTransientError(f"Xero's identity service could not be reached: {exc}") from exc
+        raise XeroTransientError(_("Xero's identity service could not be reached: %(error)s", error=exc)) from exc
     if resp.status_code == 200:
         return resp.json() if resp.content else {}
     try:
@@ -210,13 +223,14 @@ def _token_request(identity_url, path, client_id, client_secret, data):
         error = resp.text
     if error in ("invalid_grant", "invalid_client", "unauthorized_client"):
         raise XeroAuthError(
-            f"Xero refused the authorisation ({error}).", status=resp.status_code, detail=error)
+            _("Xero refused the authorisation (%(error)s).", error=error), status=resp.status_code, detail=error)
     if resp.status_code >= 500:
         raise XeroTransientError(
-            f"Xero's identity service failed (HTTP {resp.status_code}).", status=resp.status_code,
+            _("Xero's identity service failed (HTTP %(status)s).", status=resp.status_code), status=resp.status_code,
             detail=resp.text[:2000])
     raise XeroError(
-        f"Xero's identity service answered HTTP {resp.status_code}: {error}", status=resp.status_code,
+        _("Xero's identity service answered HTTP %(status)s: %(error)s", status=resp.status_code, error=error),
+        status=resp.status_code,
         detail=resp.text[:2000])
 
 
@@ -234,37 +248,38 @@ def _token_from_response(data, scopes):
     }
 
 
-def exchange_code(identity_url, *, client_id, client_secret, code, redirect_uri, code_verifier, scopes):
+def exchange_code(identity_url, *, client_id, client_secret, code, redirect_uri, code_verifier, scopes,
+                  translate=_english):
     data = _token_request(identity_url, "/connect/token", client_id, client_secret, {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": redirect_uri,
         "code_verifier": code_verifier,
-    })
+    }, translate)
     return _token_from_response(data, scopes)
 
 
-def refresh_token(identity_url, *, client_id, client_secret, refresh_token, scopes):
+def refresh_token(identity_url, *, client_id, client_secret, refresh_token, scopes, translate=_english):
     data = _token_request(identity_url, "/connect/token", client_id, client_secret, {
         "grant_type": "refresh_token",
         "refresh_token": refresh_token,
-    })
+    }, translate)
     return _token_from_response(data, scopes)
 
 
-def revoke_token(identity_url, *, client_id, client_secret, token):
-    _token_request(identity_url, "/connect/revocation", client_id, client_secret, {"token": token})
+def revoke_token(identity_url, *, client_id, client_secret, token, translate=_english):
+    _token_request(identity_url, "/connect/revocation", client_id, client_secret, {"token": token}, translate)
 
 
 # --------------------------------------------------------------------------
 # Payload helpers
 # --------------------------------------------------------------------------
-def to_model(type_name, data):
+def to_model(type_name, data, translate=_english):
     """Build an SDK model from a Xero-shaped dict; the SDK's validation applies."""
     try:
         return deserialize(type_name, data, _MODEL_FINDER)
     except (ValueError, TypeError) as exc:
-        raise XeroPayloadError(_humanize_sdk_error(str(exc)), detail=str(exc)) from exc
+        raise XeroPayloadError(_humanize_sdk_error(str(exc), translate), detail=str(exc)) from exc
 
 
 def xero_date(value):
@@ -296,12 +311,12 @@ def to_dict(model):
     return serialize(model)
 
 
-def _humanize_sdk_error(text):
+def _humanize_sdk_error(text, _=_english):
     # "Invalid value for `name`, length must be less than or equal to `255`"
     if text.startswith("Invalid value for `"):
         field = text.split("`")[1].replace("_", " ")
         rest = text.split("`, ", 1)[-1].replace("`", "")
-        return f"Xero does not accept this {field}: {rest}."
+        return _("Xero does not accept this %(field)s: %(problem)s.", field=field, problem=rest)
     return text
 
 
@@ -426,12 +441,15 @@ class XeroClient:
     :param minute_seconds: the length of Xero's rate-limit minute (60; shorter only for a
         sandbox run with a time scale).  When ``X-MinLimit-Remaining`` reaches 0 the next
         call waits until the minute window that this process saw open has closed.
+    :param translate: ``callable(source, **params) -> str`` (``env._``) for the messages of
+        the errors raised; English without it.
     """
 
     def __init__(self, *, api_url, tenant_id, token_provider, client_id="", client_secret="",
                  on_limits=None, wait_budget=30.0, before_wait=None, max_retries=3,
-                 slot_guard=None, minute_seconds=MINUTE_SECONDS):
+                 slot_guard=None, minute_seconds=MINUTE_SECONDS, translate=_english):
         self.tenant_id = tenant_id
+        self._ = translate  # messages for people: _("...") calls, for Odoo's exporter
         self.token_provider = token_provider
         self.on_limits = on_limits
         self.wait_budget = wait_budget
@@ -506,14 +524,14 @@ class XeroClient:
                     if spent + retry_after <= self.wait_budget and attempts <= self.max_retries + 3:
                         continue  # _pace() waits it out before the next attempt
                     raise XeroRateLimitError(
-                        _rate_limit_message(problem, retry_after),
+                        _rate_limit_message(problem, retry_after, self._),
                         status=429, retry_after=retry_after, problem=problem) from exc
                 if status >= 500 and attempts <= self.max_retries:
                     self._sleep(min(2 ** attempts, 10))
                     continue
-                raise _translate(exc, method_name) from exc
+                raise _translate(exc, method_name, self._) from exc
             except ApiException as exc:
-                raise _translate(exc, method_name) from exc
+                raise _translate(exc, method_name, self._) from exc
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 # Dropped connection, timeout, refused: retry with the same
                 # arguments (and so the same Idempotency-Key).
@@ -522,7 +540,8 @@ class XeroClient:
                     self._sleep(min(2 ** (attempts - 1), 5))
                     continue
                 raise XeroTransientError(
-                    f"Xero could not be reached ({exc.__class__.__name__}).", detail=str(exc)) from exc
+                    self._("Xero could not be reached (%(error)s).", error=exc.__class__.__name__),
+                    detail=str(exc)) from exc
 
     def _sleep(self, seconds):
         if self.before_wait:
@@ -668,7 +687,7 @@ class XeroClient:
 
     def validate(self, entity, record):
         """Raise XeroPayloadError when the SDK itself would refuse ``record``."""
-        to_model(ENTITIES[entity]["item"], record)
+        to_model(ENTITIES[entity]["item"], record, self._)
 
     def write(self, entity, records, *, create, idempotency_key):
         """Write ≤ BATCH_SIZE records; return Xero's echo of each, in order.
@@ -679,7 +698,7 @@ class XeroClient:
         spec = ENTITIES[entity]
         if len(records) > BATCH_SIZE:
             raise ValueError(f"at most {BATCH_SIZE} records per write")
-        models = [to_model(spec["item"], r) for r in records]
+        models = [to_model(spec["item"], r, self._) for r in records]
         body = getattr(accounting_models, spec["envelope"])(**{spec["param"]: models})
         method = spec["create"] if create or not spec.get("upsert") else spec["upsert"]
         extra = {"unitdp": 4} if spec.get("unitdp") else {}
@@ -688,7 +707,8 @@ class XeroClient:
         results = to_dict(data).get(spec["envelope"]) or []
         if len(results) != len(records):
             raise XeroError(
-                f"Xero answered {len(results)} results for {len(records)} records.",
+                self._("Xero answered %(results)s results for %(records)s records.",
+                       results=len(results), records=len(records)),
                 detail=json.dumps(to_dict(data), default=str)[:4000])
         return results
 
@@ -701,7 +721,7 @@ class XeroClient:
 
     def allocate_credit_note(self, credit_note_id, allocations, *, idempotency_key):
         """Allocate a credit note to invoices: ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``."""
-        body = accounting_models.Allocations(allocations=[to_model("Allocation", a) for a in allocations])
+        body = accounting_models.Allocations(allocations=[to_model("Allocation", a, self._) for a in allocations])
         data, _h = self._call("create_credit_note_allocation", self.tenant_id, credit_note_id, body,
                               summarize_errors=False, idempotency_key=idempotency_key)
         return to_dict(data).get("Allocations") or []
@@ -775,29 +795,33 @@ def period_where(date_from, date_to, field="Date"):
     return f"{field} >= {literal(date_from)} AND {field} <= {literal(date_to)}"
 
 
-def _wait_words(seconds):
+def _wait_words(seconds, _=_english):
     """``42 s``, ``3 min``, ``5 h 3 min``."""
     seconds = max(0, int(round(seconds or 0)))
     if seconds < 90:
-        return f"{seconds} s"
+        return _("%(seconds)s s", seconds=seconds)
     minutes = (seconds + 59) // 60
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+        return _("%(minutes)s min", minutes=minutes)
+    if minutes % 60:
+        return _("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=minutes % 60)
+    return _("%(hours)s h", hours=minutes // 60)
 
 
-def _rate_limit_message(problem, retry_after):
-    when = _wait_words(retry_after)
+def _rate_limit_message(problem, retry_after, _=_english):
+    when = _wait_words(retry_after, _)
     if problem == "day":
-        return (f"Xero's day rate limit for this organisation was reached: its daily API limit (5,000 calls, "
-                f"1,000 on Xero's Starter tier) is used up; it comes back in {when}.")
+        return _("Xero's day rate limit for this organisation was reached: its daily API limit (5,000 calls, "
+                 "1,000 on Xero's Starter tier) is used up; it comes back in %(when)s.", when=when)
     if problem == "minute":
-        return f"Xero's limit of 60 calls a minute for this organisation was reached; it comes back in {when}."
+        return _("Xero's limit of 60 calls a minute for this organisation was reached; it comes back in %(when)s.",
+                 when=when)
     if problem == "concurrent":
-        return f"Xero already has 5 calls of this organisation under way; retry in {when}."
+        return _("Xero already has 5 calls of this organisation under way; retry in %(when)s.", when=when)
     if problem in ("appminute", "app_minute"):
-        return f"This Xero app's limit of calls a minute (all organisations) was reached; it comes back in {when}."
-    return f"Xero's {problem or 'API'} rate limit was reached; retry in {when}."
+        return _("This Xero app's limit of calls a minute (all organisations) was reached; it comes back in "
+                 "%(when)s.", when=when)
+    return _("Xero's %(problem)s rate limit was reached; retry in %(when)s.", problem=problem or "API", when=when)
 
 
 def _retry_after(headers):
@@ -811,12 +835,13 @@ def _retry_after(headers):
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
                     "create_payment": "Payments", "create_currency": "Currencies"}
-_ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
-                 "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
-                 "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
-                 "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
-                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
-                 "Attachments": "attachments (files of documents)", "Currencies": "currencies"}
+_ENTITY_WORDS = {"Organisation": _lt("the organisation's settings"), "Accounts": _lt("the chart of accounts"),
+                 "TaxRates": _lt("tax rates"), "BrandingThemes": _lt("branding themes"), "Items": _lt("items"),
+                 "Contacts": _lt("contacts"), "Invoices": _lt("invoices and bills"),
+                 "CreditNotes": _lt("credit notes"), "Allocations": _lt("credit note allocations"),
+                 "PurchaseOrders": _lt("purchase orders"), "Payments": _lt("payments"),
+                 "BankTransactions": _lt("bank transactions (receipts)"),
+                 "Attachments": _lt("attachments (files of documents)"), "Currencies": _lt("currencies")}
 
 
 def _entity_of_method(method_name):
@@ -855,20 +880,21 @@ def is_scope_refusal(exc):
         status == 403 and "scope" in detail.lower())
 
 
-def _scope_error(exc, method_name, text):
+def _scope_error(exc, method_name, text, _=_english):
     entity = _entity_of_method(method_name)
     scope = ENTITY_SCOPES.get(entity)
     if scope:
-        message = (f"Xero refused access to {_ENTITY_WORDS.get(entity, entity)}: this connection was not "
-                   f"granted the {scope} permission (scope). An administrator must press Re-consent on the "
-                   f"Xero connection and allow it; until then these records are not synced.")
+        message = _("Xero refused access to %(what)s: this connection was not granted the %(scope)s permission "
+                    "(scope). An administrator must press Re-consent on the Xero connection and allow it; until "
+                    "then these records are not synced.",
+                    what=_(_ENTITY_WORDS[entity]) if entity in _ENTITY_WORDS else entity, scope=scope)
     else:
-        message = ("Xero refused the request: this connection was not granted the permission (scope) it "
-                   "needs. An administrator must press Re-consent on the Xero connection.")
+        message = _("Xero refused the request: this connection was not granted the permission (scope) it "
+                    "needs. An administrator must press Re-consent on the Xero connection.")
     return XeroScopeError(message, scope=scope, status=exc.status, detail=text[:2000])
 
 
-def _translate(exc, method_name=None):
+def _translate(exc, method_name=None, _=_english):
     status = getattr(exc, "status", None)
     body = getattr(exc, "body", None)
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
@@ -878,28 +904,28 @@ def _translate(exc, method_name=None):
     except ValueError:
         parsed = None
     if is_scope_refusal(exc):
-        return _scope_error(exc, method_name, text)
+        return _scope_error(exc, method_name, text, _)
     if status == 400 and isinstance(parsed, dict) and parsed.get("error") == "invalid_grant":
-        return XeroAuthError("Xero refused the refresh token (invalid_grant).", status=400, detail=text)
+        return XeroAuthError(_("Xero refused the refresh token (invalid_grant)."), status=400, detail=text)
     if status == 400:
         messages = _validation_messages(parsed)
         message = "; ".join(messages) if messages else (
-            (parsed or {}).get("Message") if isinstance(parsed, dict) else None) or "Xero refused the request."
+            (parsed or {}).get("Message") if isinstance(parsed, dict) else None) or _("Xero refused the request.")
         return XeroValidationError(message, messages=messages, status=400, detail=text[:4000])
     if status == 401:
-        return XeroAuthError("Xero did not accept the access token.", status=401, detail=text[:2000])
+        return XeroAuthError(_("Xero did not accept the access token."), status=401, detail=text[:2000])
     if status == 403:
         return XeroForbiddenError(
-            "This Xero organisation is not connected to the app any more; reconnect it.",
+            _("This Xero organisation is not connected to the app any more; reconnect it."),
             status=403, detail=text[:2000])
     if status == 404:
-        return XeroNotFoundError("Xero could not find that record.", status=404, detail=text[:2000])
+        return XeroNotFoundError(_("Xero could not find that record."), status=404, detail=text[:2000])
     if status == 413:
-        return XeroValidationError("Xero refused it as too large (HTTP 413).", status=413, detail=text[:2000])
+        return XeroValidationError(_("Xero refused it as too large (HTTP 413)."), status=413, detail=text[:2000])
     if status and status >= 500:
-        return XeroTransientError(f"Xero failed (HTTP {status}); try again later.", status=status,
+        return XeroTransientError(_("Xero failed (HTTP %(status)s); try again later.", status=status), status=status,
                                   detail=text[:2000])
-    return XeroError(f"Xero answered HTTP {status}.", status=status, detail=text[:2000])
+    return XeroError(_("Xero answered HTTP %(status)s.", status=status), status=status, detail=text[:2000])
 
 
 def _validation_messages(parsed):
@@ -913,9 +939,9 @@ def _validation_messages(parsed):
     return messages
 
 
-def result_errors(result):
+def result_errors(result, _=_english):
     """Validation messages of one element of a summarizeErrors=false answer."""
     if result.get("StatusAttributeString") == "ERROR" or result.get("ValidationErrors"):
         return [e.get("Message") for e in result.get("ValidationErrors") or [] if e.get("Message")] \
-            or ["Xero refused this record without saying why."]
+            or [_("Xero refused this record without saying why.")]
     return []

@@ -5,3 +5,4 @@ from . import test_parity
 from . import test_document_matching
 from . import test_attachments  # noqa: E402
 from . import test_currencies  # noqa: E402
+from . import test_translations
