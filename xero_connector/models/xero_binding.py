@@ -35,8 +35,8 @@ class XeroBinding(models.Model):
     payload_hash = fields.Char(copy=False, help="Hash of the last payload Xero accepted.")
     push_count = fields.Integer(
         default=0, copy=False,
-        help="Successful pushes so far; part of the idempotency key, so a retry of an "
-             "unacknowledged push replays it and a later change is a new request.")
+        help="Pushes Xero answered so far (accepted or refused); part of the idempotency key, so a "
+             "retry of an unanswered push replays it and any later send is a new request.")
     last_sync_date = fields.Datetime(copy=False)
     last_error = fields.Text(copy=False)
     last_error_detail = fields.Text(copy=False, groups="xero_connector.group_xero_manager")

@@ -239,11 +239,7 @@ class XeroSyncMixin(models.AbstractModel):
         connection = self.env["xero.connection"]._for_company()
         for currency in self._xero_currencies():
             connection._xero_add_currency(currency)
-        # Xero answered (refused) the last send of the failed ones: the next is a new request, not a
-        # replay of that answer under the same Idempotency-Key (push_count is part of the key)
-        for binding in self._xero_bindings(connection).values():
-            if binding.state == "error":
-                binding.sudo().push_count += 1
+        # the refused sends were answered: the engine gave them a new Idempotency-Key (push_count)
         return self.action_xero_sync()
 
     def _xero_currencies(self):

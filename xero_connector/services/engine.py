@@ -702,6 +702,8 @@ class SyncEngine:
                 self._end()
                 raise
             for item in batch:
+                if not unknown:
+                    self._answered(item)
                 self._failed(item.record, item.binding, message, exc.detail)
             return []
         self._index([r for r in results if not xc.result_errors(r)])
@@ -711,6 +713,7 @@ class SyncEngine:
             if not errors:
                 self._succeeded(item, result, "create" if create else "update")
                 continue
+            self._answered(item)
             locked = self.mapper.locked_reason(errors)
             if locked and not create:
                 item.binding.write({"xero_locked": locked, "need_sync": False})
@@ -733,6 +736,14 @@ class SyncEngine:
             self._flush()
             self.env.cr.commit()
         return relinked
+
+    @staticmethod
+    def _answered(item):
+        """Xero answered this record's write with a refusal: the next send is a new request (a new
+        Idempotency-Key), not a replay of that answer, which Xero would give back for minutes even
+        once the cause is mended (in Xero: a currency added, a lock date moved). An answer that was
+        lost keeps the key: the retry must replay, not write again."""
+        item.binding.push_count += 1
 
     def _match_existing(self, item):
         """The Xero record a refused create collided with, when the mapper says it is ours."""
