@@ -94,3 +94,9 @@ class TestInvoiceTotals(AccountingXeroCase):
         self.assertEqual(old.xero_sync_state, "error")
         self.assertIn("period lock date", old.xero_last_error)
         self.sandbox.call("POST", f"tenants/{self.tenant_id}/organisation", json={"PeriodLockDate": None})
+        # mended in Xero only (the payload is the same): the retry is a new request, not a replay of
+        # the refusal that Xero keeps under the old Idempotency-Key for minutes
+        old.action_xero_sync()
+        old.invalidate_recordset()
+        self.assertEqual(old.xero_sync_state, "synced", old.xero_last_error)
+        self.assertEqual(sum(d["InvoiceID"] == old.xero_id for d in self.xero_documents("Invoices")), 1)
