@@ -30,6 +30,7 @@
         "views/xero_menus.xml",
         "views/xero_webhook_views.xml",
         "views/xero_remote_views.xml",
+        "views/xero_tracking_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -61,6 +61,7 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "Accounts": "accounting.settings",
     "TaxRates": "accounting.settings",
     "BrandingThemes": "accounting.settings",
+    "TrackingCategories": "accounting.settings",
     "Items": "accounting.settings",
     "Contacts": "accounting.contacts",
     "Invoices": "accounting.invoices",
@@ -358,6 +359,8 @@ ENTITIES = {
         "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
     },
     "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
+    "TrackingCategories": {"item": "TrackingCategory", "envelope": "TrackingCategories",
+                           "get": "get_tracking_categories", "paged": False, "no_since": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -682,6 +685,19 @@ class XeroClient:
         payments = to_dict(data).get("Payments") or []
         return payments[0] if payments else {}
 
+    def tracking(self, action, category_id=None, option_id=None, *, idempotency_key=None, **values):
+        """Create, update or delete a tracking category (no ``option_id``) or option:
+        ``action`` is ``create``, ``update`` or ``delete``; ``values`` Xero's fields (``Name``,
+        ``Status``).  Returns Xero's echo of the category or option."""
+        option = option_id is not None or (action == "create" and category_id is not None)
+        model = to_model("TrackingOption" if option else "TrackingCategory", values) if action != "delete" else None
+        ids = [i for i in (category_id, option_id) if i is not None]
+        method = f"{action}_tracking_{'options' if option else 'category'}"
+        extra = {"idempotency_key": idempotency_key} if idempotency_key and action != "delete" else {}
+        data, _h = self._call(method, self.tenant_id, *ids, *([model] if model is not None else []), **extra)
+        found = to_dict(data).get("Options" if option else "TrackingCategories") or []
+        return found[0] if found else {}
+
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""
         spec = ENTITIES[entity]
@@ -725,9 +741,12 @@ def _retry_after(headers):
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments"}
+                    "create_payment": "Payments", **{m: "TrackingCategories" for m in (
+                        "create_tracking_category", "update_tracking_category", "delete_tracking_category",
+                        "create_tracking_options", "update_tracking_options", "delete_tracking_options")}}
 _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
                  "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
+                 "TrackingCategories": "tracking categories",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
                  "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
