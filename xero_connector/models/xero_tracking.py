@@ -105,7 +105,10 @@ class XeroTrackingCategory(models.Model):
                     "name": option.name, "plan_id": category.plan_id.id, "company_id": category.company_id.id})
                 option.analytic_account_id = account
                 created |= account
-        return created
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"type": "success", "title": _("Xero tracking categories"),
+                           "message": _("%(count)s analytic accounts created and mapped.", count=len(created)),
+                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     def action_open_options(self):
         self.ensure_one()
