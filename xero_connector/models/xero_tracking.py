@@ -212,37 +212,39 @@ class XeroConnectionTracking(models.Model):
         """Read Xero's tracking categories and options (archived ones too), map what matches by name."""
         self.ensure_one()
         self._ensure_connected()
-        try:
-            log = self._import_tracking_categories(self._client())
-        except xc.XeroError as exc:
-            raise UserError(_("Importing Xero's tracking categories failed: %(error)s", error=exc.message)) from exc
+        summary, warnings = self._run_tracking_import()
         return {"type": "ir.actions.client", "tag": "display_notification",
-                "params": {"type": "warning" if log.count_warning else "success",
-                           "title": _("Xero tracking categories"), "message": log.message,
+                "params": {"type": "warning" if warnings else "success",
+                           "title": _("Xero tracking categories"), "message": summary,
                            "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     def action_import_accounting_setup(self):
         result = super().action_import_accounting_setup()
+        result["params"]["message"] += " " + self._run_tracking_import()[0]
+        return result
+
+    def _run_tracking_import(self):
+        """``(summary, warnings)`` of an import of the tracking categories; Xero's refusal in words."""
         try:
-            log = self._import_tracking_categories(self._client())
+            summary, warnings, _log = self._import_tracking_categories(self._client())
         except xc.XeroError as exc:
             raise UserError(_("Importing Xero's tracking categories failed: %(error)s", error=exc.message)) from exc
-        result["params"]["message"] += " " + log.message
-        return result
+        return summary, warnings
 
     def action_reset_sync(self):
         self.sudo().tracking_category_ids.unlink()
         return super().action_reset_sync()
 
     def _import_tracking_categories(self, client):
-        """Bring the tracking rows up to Xero's (by id: renames keep the mapping); returns the run's log."""
+        """Bring the tracking rows up to Xero's (by id: renames keep the mapping); returns ``(summary,
+        warnings, log)``: the log of the run (a Tracking Categories run in Sync Logs), written only when
+        something changed."""
         self.ensure_one()
-        log = self.env["xero.sync.log"].sudo().create({
-            "connection_id": self.id, "entity": "tracking", "direction": "import", "trigger": "manual"})
+        started = fields.Datetime.now()
         lines = []
 
         def note(record, action, message, state="ok"):
-            lines.append({"log_id": log.id, "res_model": record._name, "res_id": record.id,
+            lines.append({"res_model": record._name, "res_id": record.id,
                           "record_name": record.display_name, "xero_id": record.xero_id, "action": action,
                           "state": state, "message": message})
 
@@ -280,17 +282,23 @@ class XeroConnectionTracking(models.Model):
         self.tracking_category_ids.filtered("plan_id")._auto_map_options()
         mapped = len(self.tracking_option_ids.filtered("analytic_account_id")) - before
         active = self.tracking_category_ids.filtered(lambda c: c.status == "ACTIVE")
-        self.env["xero.sync.log.line"].sudo().create(lines)
         warnings = sum(line["state"] == "warning" for line in lines)
-        log.write({"count_total": len(lines), "count_created": sum(l["action"] == "create" for l in lines),
-                   "count_updated": sum(l["action"] in ("update", "archive") for l in lines),
-                   "count_warning": warnings, "api_calls": client.calls})
-        log._finish(_("%(categories)s tracking categories (%(active)s active; Xero allows at most two active "
-                      "ones) and %(options)s options read from Xero; %(mapped)s options mapped automatically; "
-                      "%(warnings)s mapped options archived or deleted in Xero.",
-                      categories=len(seen_categories), active=len(active), options=len(seen_options),
-                      mapped=mapped, warnings=warnings))
-        return log
+        summary = _("%(categories)s tracking categories (%(active)s active; Xero allows at most two active "
+                    "ones) and %(options)s options read from Xero; %(mapped)s options mapped automatically; "
+                    "%(warnings)s mapped options archived or deleted in Xero.",
+                    categories=len(seen_categories), active=len(active), options=len(seen_options),
+                    mapped=mapped, warnings=warnings)
+        log = self.env["xero.sync.log"].sudo()
+        if lines:
+            log = log.create({
+                "connection_id": self.id, "entity": "tracking", "direction": "import", "trigger": "manual",
+                "date_start": started, "count_total": len(lines),
+                "count_created": sum(line["action"] == "create" for line in lines),
+                "count_updated": sum(line["action"] in ("update", "archive") for line in lines),
+                "count_warning": warnings, "api_calls": client.calls,
+                "line_ids": [fields.Command.create(line) for line in lines]})
+            log._finish(summary)
+        return summary, warnings, log
 
     def _tracking_changed(self, record, values, note):
         """Apply Xero's name/status to a category or option row and say what changed."""

@@ -78,8 +78,8 @@ class TestTracking(AccountingXeroCase):
         self.assertEqual((east.name, east.plan_id), ("East", self.region_plan))
         self.assertEqual(department.plan_id.name, "Department")
         self.assertEqual(self.option("Sales").analytic_account_id.plan_id, department.plan_id)
-        # again: nothing duplicated, mappings kept
-        self.import_tracking()
+        # again: nothing duplicated, mappings kept, and no run logged when nothing changed
+        self.assertEqual(self.import_tracking(), log)
         self.assertEqual(self.env["xero.tracking.option"].search_count(
             [("connection_id", "=", self.connection.id)]), 4)
         self.assertEqual(self.option("East").analytic_account_id, east)
