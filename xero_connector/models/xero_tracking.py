@@ -379,6 +379,13 @@ class XeroConnectionTracking(models.Model):
         mapped = {str(i) for i in self.tracking_option_ids.filtered("category_id.plan_id").analytic_account_id.ids}
         return {k: v for k, v in distribution.items() if k in mapped}
 
+    def _tracking_unknown(self, tracking):
+        """True when a Xero line's tracking names a category or option this connection has no row of."""
+        self.ensure_one()
+        known = set(self.tracking_category_ids.mapped("xero_id")) | set(self.tracking_option_ids.mapped("xero_id"))
+        return any(entry.get(key) and entry[key] not in known
+                   for entry in tracking for key in ("TrackingCategoryID", "TrackingOptionID"))
+
     def _odoo_distribution(self, tracking):
         """The analytic distribution (100 % on each mapped account) of a Xero line's ``Tracking``."""
         self.ensure_one()

@@ -374,11 +374,19 @@ class DocumentImport:
             product = self._product(item.get("ItemCode"))
             if product:
                 values["product_id"] = product.id
-            distribution = self.connection._odoo_distribution(item.get("Tracking"))
+            distribution = self._distribution(item.get("Tracking"))
             if distribution:
                 values["analytic_distribution"] = distribution
             lines.append(values)
         return lines
+
+    def _distribution(self, tracking):
+        """The analytic distribution of a Xero line's tracking; a category or option Odoo has not seen
+        (made in Xero since the last import) makes the run import the tracking categories once."""
+        if tracking and not getattr(self, "_tracking_refreshed", False) and self.connection._tracking_unknown(tracking):
+            self._tracking_refreshed = True
+            self.connection._import_tracking_categories(self.connection._client())
+        return self.connection._odoo_distribution(tracking)
 
     def _odoo_account(self, code):
         xero_account = self.connection.with_context(active_test=False).xero_account_ids.filtered(

@@ -133,12 +133,17 @@ class TestTracking(AccountingXeroCase):
 
     def test_bill_from_xero_gets_its_distribution(self):
         self.mapped()
+        # an option made in Xero after the last import: the run imports the categories and maps it by name
+        west = self.env["account.analytic.account"].create({"name": "West", "plan_id": self.region_plan.id})
+        self.client.tracking("create", self.xero["Region"], Name="West")
         [bill] = self.client.write("Invoices", [{
             "Type": "ACCPAY", "Contact": {"Name": "Tracked Supplier"}, "Date": xc.xero_date("2026-11-03"),
             "DueDate": xc.xero_date("2026-12-03"), "Status": "AUTHORISED", "InvoiceNumber": "TS-1",
             "LineItems": [{"Description": "Freight", "Quantity": 1, "UnitAmount": 80.0, "AccountCode": "300",
                            "TaxType": "INPUT", "Tracking": [{"Name": "Region", "Option": "North"},
-                                                            {"Name": "Department", "Option": "Sales"}]}]}],
+                                                            {"Name": "Department", "Option": "Sales"}]},
+                          {"Description": "Storage", "Quantity": 1, "UnitAmount": 20.0, "AccountCode": "300",
+                           "TaxType": "INPUT", "Tracking": [{"Name": "Region", "Option": "West"}]}]}],
             create=True, idempotency_key=f"{self._testMethodName}-bill")
         self.assertFalse(bill.get("ValidationErrors"), bill.get("ValidationErrors"))
         log = SyncEngine(self.connection, trigger="manual").pull("invoice")
@@ -146,8 +151,26 @@ class TestTracking(AccountingXeroCase):
         binding = self.env["xero.binding"].search([("connection_id", "=", self.connection.id),
                                                    ("xero_id", "=", bill["InvoiceID"])])
         move = self.env["account.move"].browse(binding.res_id)
-        line = move.invoice_line_ids.filtered(lambda l: l.display_type == "product")
-        self.assertEqual(line.analytic_distribution, {str(self.north.id): 100.0, str(self.sales.id): 100.0})
+        freight, storage = move.invoice_line_ids.filtered(lambda l: l.display_type == "product")
+        self.assertEqual(freight.analytic_distribution, {str(self.north.id): 100.0, str(self.sales.id): 100.0})
+        self.assertEqual(storage.analytic_distribution, {str(west.id): 100.0})
+        # a category mapped to no plan is left out; an option of a mapped one that Odoo lacks is an error
+        self.category("Department").plan_id = False
+        self.client.tracking("create", self.xero["Region"], Name="Unmapped Place")
+        [other] = self.client.write("Invoices", [{
+            "Type": "ACCPAY", "Contact": {"Name": "Tracked Supplier"}, "Date": xc.xero_date("2026-11-04"),
+            "Status": "AUTHORISED", "InvoiceNumber": "TS-2",
+            "LineItems": [{"Description": "Odd", "Quantity": 1, "UnitAmount": 5.0, "AccountCode": "300",
+                           "TaxType": "INPUT", "Tracking": [{"Name": "Region", "Option": "Unmapped Place"},
+                                                            {"Name": "Department", "Option": "Sales"}]}]}],
+            create=True, idempotency_key=f"{self._testMethodName}-bill-2")
+        self.sandbox.advance(5)
+        log = SyncEngine(self.connection, trigger="manual").pull("invoice")
+        self.assertEqual(log.count_failed, 1)
+        self.assertIn("Xero's tracking option 'Unmapped Place' of Region is not mapped to an Odoo analytic account",
+                      log.failed_line_ids.message)
+        self.assertFalse(self.env["account.move"].search([("ref", "=", "TS-2")]))
+        self.assertTrue(other["InvoiceID"])
 
     def test_rename_archive_and_delete_in_xero(self):
         self.mapped()
