@@ -203,6 +203,21 @@ class TrackingCategories(Collection):
             return [f"The {what} Name must not be more than {MAX_NAME} characters long."]
         return []
 
+    def _apply(self, given, candidate, existing, what):
+        """Put the given ``Name`` (required on create) and ``Status`` (updates only) on ``candidate``;
+        returns the messages for what cannot be."""
+        errors = []
+        if given.get("Name") is not None or existing is None:
+            errors += self._name_errors(given.get("Name"), what)
+            if not errors:
+                candidate["Name"] = given["Name"].strip()
+        if existing is not None and given.get("Status") is not None:
+            if given["Status"] not in STATUSES:
+                errors.append(f"'{given['Status']}' is not a valid Status.")
+            else:
+                candidate["Status"] = given["Status"]
+        return errors
+
     @staticmethod
     def _refuse(echo, errors):
         echo = dict(echo, ValidationErrors=[{"Message": m} for m in errors])
@@ -215,16 +230,7 @@ class TrackingCategories(Collection):
         store = ctx.store(self.plural)
         candidate = copy.deepcopy(existing) if existing else {
             "TrackingCategoryID": str(uuid.uuid4()), "Status": "ACTIVE", "Options": []}
-        errors = []
-        if given.get("Name") is not None or existing is None:
-            errors += self._name_errors(given.get("Name"), "tracking category")
-            if not errors:
-                candidate["Name"] = given["Name"].strip()
-        if existing is not None and given.get("Status") is not None:
-            if given["Status"] not in STATUSES:
-                errors.append(f"'{given['Status']}' is not a valid Status.")
-            else:
-                candidate["Status"] = given["Status"]
+        errors = self._apply(given, candidate, existing, "tracking category")
         others = [c for c in store.values() if c is not existing and c["Status"] != "DELETED"]
         if not errors:
             if any(_same(c["Name"], candidate["Name"]) for c in others):
@@ -247,16 +253,7 @@ class TrackingCategories(Collection):
         options = category.setdefault("Options", [])
         candidate = copy.deepcopy(existing) if existing else {
             "TrackingOptionID": str(uuid.uuid4()), "Status": "ACTIVE"}
-        errors = []
-        if given.get("Name") is not None or existing is None:
-            errors += self._name_errors(given.get("Name"), "tracking option")
-            if not errors:
-                candidate["Name"] = given["Name"].strip()
-        if existing is not None and given.get("Status") is not None:
-            if given["Status"] not in STATUSES:
-                errors.append(f"'{given['Status']}' is not a valid Status.")
-            else:
-                candidate["Status"] = given["Status"]
+        errors = self._apply(given, candidate, existing, "tracking option")
         live = [o for o in options if o is not existing and o["Status"] != "DELETED"]
         if not errors and any(_same(o["Name"], candidate["Name"]) for o in live):
             errors.append("For each specified tracking option the name must be unique.")

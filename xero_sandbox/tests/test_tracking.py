@@ -192,3 +192,20 @@ def test_openapi_conformance(api, tenant_id, raw):
     line = raw("GET", f"Invoices/{inv.invoice_id}").json()["Invoices"][0]["LineItems"][0]
     for entry in line["Tracking"]:
         assert_valid(entry, ACCOUNTING, "LineItemTracking")
+
+
+def test_four_categories_in_all_and_valid_statuses(api, tenant_id):
+    made = [category(api, tenant_id, name)[0] for name in ("A", "B")]
+    for one in made:
+        api.update_tracking_category(tenant_id, one.tracking_category_id, TrackingCategory(status="ARCHIVED"))
+    third, _ = category(api, tenant_id, "C")
+    category(api, tenant_id, "D")
+    api.update_tracking_category(tenant_id, third.tracking_category_id, TrackingCategory(status="ARCHIVED"))
+    with pytest.raises(AccountingBadRequestException) as err:
+        category(api, tenant_id, "E")
+    assert messages(err) == ["You can only have 4 tracking categories, archived ones included."]
+    with pytest.raises(AccountingBadRequestException) as err:  # deleting is DELETE's job
+        api.update_tracking_category(tenant_id, third.tracking_category_id, TrackingCategory(status="DELETED"))
+    assert messages(err) == ["'DELETED' is not a valid Status."]
+    api.delete_tracking_category(tenant_id, third.tracking_category_id)
+    category(api, tenant_id, "E")  # a deleted category makes room
