@@ -688,7 +688,8 @@ class XeroClient:
     def tracking(self, action, category_id=None, option_id=None, *, idempotency_key=None, **values):
         """Create, update or delete a tracking category (no ``option_id``) or option:
         ``action`` is ``create``, ``update`` or ``delete``; ``values`` Xero's fields (``Name``,
-        ``Status``).  Returns Xero's echo of the category or option."""
+        ``Status``).  Returns Xero's echo of the category or option.  Xero-side set-up for tests and
+        scripts: the addon itself only reads tracking categories (they are made in Xero)."""
         option = option_id is not None or (action == "create" and category_id is not None)
         model = to_model("TrackingOption" if option else "TrackingCategory", values) if action != "delete" else None
         ids = [i for i in (category_id, option_id) if i is not None]
