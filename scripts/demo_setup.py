@@ -48,6 +48,11 @@ if not partners:
 partners.with_user(admin).xero_allow_sync = True
 env.cr.commit()
 
+# Xero's demo organisation tracks by region: the sandbox has no web screens to make categories in
+if not sandbox.records(org["tenant_id"], "TrackingCategories"):
+    sandbox.seed(org["tenant_id"], "TrackingCategories", [{"Name": "Region", "Options": [
+        {"Name": name} for name in ("Eastside", "North", "South", "West Coast")]}])
+
 # Xero's chart of accounts, tax rates and branding themes, mapped where they match; the
 # demo's main income/expense accounts and sales/purchase taxes mapped to Xero's 200/300 and
 # OUTPUT/INPUT when the rates agree, so that posted invoices can be sent at once.

@@ -33,6 +33,7 @@
         "security/xero_parity_security.xml",
         "views/xero_parity_views.xml",
         "report/xero_parity_report.xml",
+        "views/xero_tracking_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -188,7 +188,19 @@ class DocumentMapper(Mapper):
             item_id = self._xero_id_of(product)
             if item_id:
                 values["ItemCode"] = product.default_code.strip()
+        self._add_tracking(values, line)
         return values
+
+    def _add_tracking(self, values, line):
+        """The line's analytic distribution as Xero's ``Tracking`` (one option per mapped plan)."""
+        mapping = getattr(self, "mapping", None)
+        binding = getattr(self, "binding", None)
+        tracking = self.connection._xero_line_tracking(
+            line.analytic_distribution, line.name or line.product_id.display_name or "-",
+            largest=bool(mapping) and mapping.analytic_split == "largest",
+            new_document=not (binding and binding.xero_id))
+        if tracking:
+            values["Tracking"] = tracking
 
     def _tax_type(self, move, line, taxes=None):
         taxes = line.tax_ids if taxes is None else taxes
@@ -451,8 +463,19 @@ class DocumentImport:
             product = self._product(item.get("ItemCode"))
             if product:
                 values["product_id"] = product.id
+            distribution = self._distribution(item.get("Tracking"))
+            if distribution:
+                values["analytic_distribution"] = distribution
             lines.append(values)
         return lines
+
+    def _distribution(self, tracking):
+        """The analytic distribution of a Xero line's tracking; a category or option Odoo has not seen
+        (made in Xero since the last import) makes the run import the tracking categories once."""
+        if tracking and not getattr(self, "_tracking_refreshed", False) and self.connection._tracking_unknown(tracking):
+            self._tracking_refreshed = True
+            self.connection._import_tracking_categories(self.connection._client())
+        return self.connection._odoo_distribution(tracking)
 
     def _odoo_account(self, code):
         xero_account = self.connection.with_context(active_test=False).xero_account_ids.filtered(
@@ -523,12 +546,14 @@ class DocumentImport:
         def signature(rows):
             return sorted((r.get("display_type") or "product", r.get("name"), round(r.get("quantity", 0.0), 4),
                            round(r.get("price_unit", 0.0), 4), round(r.get("discount", 0.0), 2),
-                           r.get("account_id"), tuple(sorted(r["tax_ids"][0][2])) if r.get("tax_ids") else ())
+                           r.get("account_id"), tuple(sorted(r["tax_ids"][0][2])) if r.get("tax_ids") else (),
+                           tuple(sorted((k, round(v, 2)) for k, v in (r.get("analytic_distribution") or {}).items())))
                           for r in rows)
         current = [{"display_type": None if l.display_type == "product" else l.display_type, "name": l.name,
                     "quantity": l.quantity, "price_unit": l.price_unit, "discount": l.discount,
                     "account_id": l.account_id.id if l.display_type == "product" else None,
-                    "tax_ids": [(6, 0, l.tax_ids.ids)] if l.display_type == "product" else None}
+                    "tax_ids": [(6, 0, l.tax_ids.ids)] if l.display_type == "product" else None,
+                    "analytic_distribution": self.connection._tracked_distribution(l.analytic_distribution)}
                    for l in move.invoice_line_ids if l.display_type in ("product", "line_note")]
         wanted_rows = [dict(r, account_id=None, tax_ids=None) if r.get("display_type") else r for r in lines]
         return signature(current) != signature(wanted_rows)

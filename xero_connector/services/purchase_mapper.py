@@ -112,6 +112,7 @@ class PurchaseOrderMapper(DocumentMapper):
             values["DiscountRate"] = float_round(line.discount, precision_digits=2)
         if product and product.default_code and self._xero_id_of(product):
             values["ItemCode"] = product.default_code.strip()
+        self._add_tracking(values, line)
         return values
 
     def locked_status(self, data):

@@ -65,6 +65,7 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "TaxRates": "accounting.settings",
     "BrandingThemes": "accounting.settings",
     "Currencies": "accounting.settings",
+    "TrackingCategories": "accounting.settings",
     "Items": "accounting.settings",
     "Contacts": "accounting.contacts",
     "Invoices": "accounting.invoices",
@@ -378,6 +379,8 @@ ENTITIES = {
         "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
     },
     "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
+    "TrackingCategories": {"item": "TrackingCategory", "envelope": "TrackingCategories",
+                           "get": "get_tracking_categories", "paged": False, "no_since": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -772,6 +775,20 @@ class XeroClient:
         attachments = to_dict(data).get("Attachments") or []
         return attachments[0] if attachments else {}
 
+    def tracking(self, action, category_id=None, option_id=None, *, idempotency_key=None, **values):
+        """Create, update or delete a tracking category (no ``option_id``) or option:
+        ``action`` is ``create``, ``update`` or ``delete``; ``values`` Xero's fields (``Name``,
+        ``Status``).  Returns Xero's echo of the category or option.  Xero-side set-up for tests and
+        scripts: the addon itself only reads tracking categories (they are made in Xero)."""
+        option = option_id is not None or (action == "create" and category_id is not None)
+        model = to_model("TrackingOption" if option else "TrackingCategory", values) if action != "delete" else None
+        ids = [i for i in (category_id, option_id) if i is not None]
+        method = f"{action}_tracking_{'options' if option else 'category'}"
+        extra = {"idempotency_key": idempotency_key} if idempotency_key and action != "delete" else {}
+        data, _h = self._call(method, self.tenant_id, *ids, *([model] if model is not None else []), **extra)
+        found = to_dict(data).get("Options" if option else "TrackingCategories") or []
+        return found[0] if found else {}
+
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""
         spec = ENTITIES[entity]
@@ -834,9 +851,12 @@ def _retry_after(headers):
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments", "create_currency": "Currencies"}
+                    "create_payment": "Payments", "create_currency": "Currencies", **{m: "TrackingCategories" for m in (
+                        "create_tracking_category", "update_tracking_category", "delete_tracking_category",
+                        "create_tracking_options", "update_tracking_options", "delete_tracking_options")}}
 _ENTITY_WORDS = {"Organisation": _lt("the organisation's settings"), "Accounts": _lt("the chart of accounts"),
                  "TaxRates": _lt("tax rates"), "BrandingThemes": _lt("branding themes"), "Items": _lt("items"),
+                 "TrackingCategories": _lt("tracking categories"),
                  "Contacts": _lt("contacts"), "Invoices": _lt("invoices and bills"),
                  "CreditNotes": _lt("credit notes"), "Allocations": _lt("credit note allocations"),
                  "PurchaseOrders": _lt("purchase orders"), "Payments": _lt("payments"),

@@ -6,3 +6,4 @@ from . import test_document_matching
 from . import test_attachments  # noqa: E402
 from . import test_currencies  # noqa: E402
 from . import test_translations
+from . import test_tracking

@@ -16,8 +16,9 @@ from .organisation import Organisation
 from .payments import Payments
 from .purchaseorders import PurchaseOrders
 from .taxrates import TaxRates
+from .tracking import TrackingCategories
 
 RESOURCES = {r.path.lower(): r for r in (
     Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
-    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(), Currencies())}
+    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(), Currencies(), TrackingCategories())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}

@@ -41,6 +41,7 @@ from .contacts import Contacts
 from .currencies import money_dp, subscribed
 from .items import unit_dp
 from .taxrates import find_tax_rate
+from .tracking import line_tracking_ref, resolve_line_tracking
 
 CURRENCIES = frozenset((
     "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BYR BZD "
@@ -171,9 +172,10 @@ def tax_compatible(rate, account):
 
 
 def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
-                  account_statuses=("AUTHORISED", "PAID")):
-    """Compute ``lines`` in place (amounts, tax, defaults from items and accounts);
-    returns ``(totals dict, errors)``.  ``lenient`` (control-API seeding) skips every check."""
+                  account_statuses=("AUTHORISED", "PAID"), kept_options=frozenset()):
+    """Compute ``lines`` in place (amounts, tax, defaults from items and accounts, tracking);
+    returns ``(totals dict, errors)``.  ``lenient`` (control-API seeding) skips every check;
+    ``kept_options``: tracking option ids the stored document already carries."""
     errors = []
     dp = unit_dp(ctx)
     mdp = money_dp(doc.get("CurrencyCode") or ctx.org.base_currency)
@@ -183,6 +185,9 @@ def compute_lines(ctx, doc, lines, *, sales, allow_discount, lenient=False,
     posted = doc.get("Status") in account_statuses
     for line in lines:
         line.pop("TaxAmount", None)
+        if "Tracking" in line:
+            line["Tracking"], tracking_errors = resolve_line_tracking(ctx, line["Tracking"], kept_options, lenient)
+            errors += tracking_errors
         code = line.get("ItemCode")
         item = None
         if code not in (None, ""):
@@ -506,9 +511,12 @@ class Document(Collection):
             elif default_theme(ctx):
                 candidate["BrandingThemeID"] = default_theme(ctx)["BrandingThemeID"]
         lines = candidate.setdefault("LineItems", [])
+        kept = {str(t.get("TrackingOptionID")).lower() for line in (existing or {}).get("LineItems") or []
+                for t in line.get("Tracking") or []}
         totals, line_errors = compute_lines(
             ctx, candidate, lines, sales=self.is_sales(candidate),
-            allow_discount=kind in self.discount_types, account_statuses=self.posted_statuses)
+            allow_discount=kind in self.discount_types, account_statuses=self.posted_statuses,
+            kept_options=frozenset(kept))
         errors += line_errors
         candidate.update(totals)
         if candidate.get("Status") in self.posted_statuses + ("VOIDED",) or \
@@ -587,6 +595,8 @@ class Document(Collection):
             for line in out.get("LineItems", []):
                 if line.get("UnitAmount") is not None:
                     line["UnitAmount"] = num(rnd(dec(line["UnitAmount"]), dp))
+                if line.get("Tracking"):  # names as they are now (renamed in Xero since)
+                    line["Tracking"] = [line_tracking_ref(ctx, t) for t in line["Tracking"]]
         return out
 
     def seed(self, ctx, record):
