@@ -264,3 +264,18 @@ class TestOverviewTour(ConnectedXeroCase):
             product.action_xero_sync()
         self.env["xero.mapping"]._ensure_all(self.connection)
         self.start_tour("/odoo", "xero_connector_overview", login="admin")
+
+
+@tagged("post_install", "-at_install")
+class TestRecordHistoryTour(ConnectedXeroCase):
+
+    def test_history_tour(self):
+        partner = self.make_partner("History Tour Ltd", is_company=True, email="history@tour.example")
+        partner.action_xero_sync()
+        partner.phone = "+64 4 555 0100"  # the next push would send it
+        seq = self.sandbox.last_seq()
+        self.start_tour(f"/odoo/contacts/{partner.id}", "xero_connector_history", login="admin")
+        # the preview wrote nothing to Xero, and is not history
+        self.assertFalse([r for r in self.api_requests(seq) if r["method"] in ("PUT", "POST")])
+        partner.invalidate_recordset()
+        self.assertEqual(partner.xero_history_ids.mapped("action"), ["create"])
