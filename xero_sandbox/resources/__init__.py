@@ -7,10 +7,12 @@ in its own module and list an instance here.
 from .accounts import Accounts
 from .banktransactions import BankTransactions
 from .branding import BrandingThemes
+from .contactgroups import ContactGroups
 from .contacts import Contacts
 from .creditnotes import CreditNotes
 from .invoices import Invoices
 from .items import Items
+from .manualjournals import ManualJournals
 from .organisation import Organisation
 from .payments import Payments
 from .purchaseorders import PurchaseOrders
@@ -18,5 +20,6 @@ from .taxrates import TaxRates
 
 RESOURCES = {r.path.lower(): r for r in (
     Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
-    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions())}
+    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(),
+    ManualJournals(), ContactGroups())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}
