@@ -743,3 +743,5 @@ MAPPERS["allocation"] = AllocationMapper
 MAPPERS["receipt"] = ReceiptMapper
 
 from . import purchase_mapper  # noqa: E402,F401  (registers the purchase order mapper)
+from . import journal_mapper  # noqa: E402,F401  (registers the manual journal mapper)
+from . import group_mapper  # noqa: E402,F401  (registers the contact group mapper)

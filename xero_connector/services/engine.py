@@ -258,6 +258,8 @@ class SyncEngine:
                     self.env.cr.commit()
                 self.env.invalidate_all()
         self._delete_orphans()
+        if synced:
+            mapper.after_push(self, records.browse(synced))
         log = self._end()
         for follow_entity, follow_records in mapper.followers(records.browse(synced)):
             if follow_records:

@@ -52,9 +52,9 @@ DEFAULT_WEB_URL = "https://go.xero.com"
 # accounting.invoices covers invoices, credit notes (and their allocations), purchase orders,
 # quotes, repeating invoices and items; accounting.payments payments, overpayments,
 # prepayments and batch payments; accounting.banktransactions bank transactions and transfers;
-# accounting.manualjournals manual journals (not synced, so not asked for).  Items answer to
+# accounting.manualjournals manual journals.  Items answer to
 # accounting.settings as well, which the chart of accounts, tax rates, branding themes and the
-# organisation need anyway; contacts keep accounting.contacts.
+# organisation need anyway; contacts (and contact groups) keep accounting.contacts.
 IDENTITY_SCOPES = ("offline_access", "openid", "profile", "email")
 ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row here
     "Organisation": "accounting.settings",
@@ -69,6 +69,8 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "PurchaseOrders": "accounting.invoices",
     "Payments": "accounting.payments",
     "BankTransactions": "accounting.banktransactions",
+    "ManualJournals": "accounting.manualjournals",
+    "ContactGroups": "accounting.contacts",
 }
 # The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
 RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
@@ -358,6 +360,14 @@ ENTITIES = {
         "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
     },
     "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
+    "ManualJournals": {
+        "item": "ManualJournal", "envelope": "ManualJournals", "param": "manual_journals",
+        "get": "get_manual_journals", "create": "create_manual_journals",
+        "upsert": "update_or_create_manual_journals", "paged": True,
+    },
+    # not paged, no If-Modified-Since (a group has no UpdatedDateUTC); written one at a time
+    "ContactGroups": {"item": "ContactGroup", "envelope": "ContactGroups", "get": "get_contact_groups",
+                      "paged": False, "no_since": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -682,6 +692,31 @@ class XeroClient:
         payments = to_dict(data).get("Payments") or []
         return payments[0] if payments else {}
 
+    def write_contact_group(self, group, *, idempotency_key):
+        """Create (no ``ContactGroupID``) or update one contact group; Xero's echo.  Xero takes no
+        ``summarizeErrors`` here: a refusal comes back as the echo's ``ValidationErrors``."""
+        body = accounting_models.ContactGroups(contact_groups=[to_model("ContactGroup", group)])
+        try:
+            if group.get("ContactGroupID"):
+                data, _h = self._call("update_contact_group", self.tenant_id, group["ContactGroupID"], body,
+                                      idempotency_key=idempotency_key)
+            else:
+                data, _h = self._call("create_contact_group", self.tenant_id, body,
+                                      idempotency_key=idempotency_key)
+        except XeroValidationError as exc:
+            return dict(group, StatusAttributeString="ERROR",
+                        ValidationErrors=[{"Message": m} for m in exc.messages or [exc.message]])
+        groups = to_dict(data).get("ContactGroups") or []
+        return groups[0] if groups else {}
+
+    def add_group_contacts(self, group_id, contact_ids, *, idempotency_key):
+        """Add contacts to a contact group (Xero keeps members already there)."""
+        body = accounting_models.Contacts(contacts=[accounting_models.Contact(contact_id=i) for i in contact_ids])
+        self._call("create_contact_group_contacts", self.tenant_id, group_id, body, idempotency_key=idempotency_key)
+
+    def remove_group_contact(self, group_id, contact_id):
+        self._call("delete_contact_group_contact", self.tenant_id, group_id, contact_id)
+
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""
         spec = ENTITIES[entity]
@@ -725,12 +760,15 @@ def _retry_after(headers):
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments"}
+                    "create_payment": "Payments", "update_manual_journal": "ManualJournals",
+                    "create_contact_group": "ContactGroups", "update_contact_group": "ContactGroups",
+                    "create_contact_group_contacts": "ContactGroups", "delete_contact_group_contact": "ContactGroups"}
 _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
                  "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
-                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
+                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
+                 "ManualJournals": "manual journals", "ContactGroups": "contact groups"}
 
 
 def _entity_of_method(method_name):
