@@ -38,7 +38,8 @@ class TestScopes(XeroCase):
         # every entity the connection syncs is readable with them
         client = conn._client()
         for entity in ("Contacts", "Items", "Invoices", "CreditNotes", "PurchaseOrders", "Payments",
-                       "BankTransactions", "Accounts", "TaxRates", "BrandingThemes"):
+                       "BankTransactions", "ManualJournals", "ContactGroups", "Accounts", "TaxRates",
+                       "BrandingThemes"):
             client.get_page(entity)
 
     def test_new_app_asking_for_the_broad_scope_is_refused_in_plain_words(self):
