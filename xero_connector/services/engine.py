@@ -251,15 +251,16 @@ class SyncEngine:
         # a chunk at a time: memory (records, payloads, Odoo's cache, log lines) stays one chunk's
         for start in range(0, len(records), PUSH_CHUNK):
             # browse() gives the chunk a prefetch set of its own (a slice would prefetch from all)
-            synced += self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
+            done = self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
+            if done:
+                mapper.after_push(self, records.browse(done))
+            synced += done
             if len(records) > PUSH_CHUNK:
                 self._flush()
                 if self.commit:
                     self.env.cr.commit()
                 self.env.invalidate_all()
         self._delete_orphans()
-        if synced:
-            mapper.after_push(self, records.browse(synced))
         log = self._end()
         for follow_entity, follow_records in mapper.followers(records.browse(synced)):
             if follow_records:

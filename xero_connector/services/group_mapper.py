@@ -104,6 +104,10 @@ def push_memberships(engine, partners):
                                 ("xero_status", "!=", "DELETED")])
     groups = {b.res_id: b.xero_id for b in tag_links}
     names = {b.xero_id: b.record_name for b in tag_links}
+    if not groups and not Binding.search_count([
+            ("connection_id", "=", connection.id), ("res_model", "=", partners._name),
+            ("res_id", "in", partners.ids), ("xero_group_ids", "!=", False)], limit=1):
+        return  # no tag is a Xero group and no contact is in one: nothing to compare
     bindings = Binding._bindings_of(connection, partners)
     adds, removes = defaultdict(list), []
     for partner in partners:
