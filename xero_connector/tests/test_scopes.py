@@ -81,7 +81,8 @@ class TestScopes(XeroCase):
         self.assertEqual(conn.state, "connected")
         self.assertIn("accounting.transactions", conn.granted_scopes.split())
         self.assertEqual(conn.missing_scopes.split(),
-                         ["accounting.banktransactions", "accounting.invoices", "accounting.payments"])
+                         ["accounting.banktransactions", "accounting.invoices", "accounting.manualjournals",
+                          "accounting.payments"])
         self.assertIn("accounting.transactions", conn.scope_warning)
         self.assertIn("Re-consent", conn.scope_warning)
         self.assertEqual(conn._client().get_organisation()["Name"], "Sandbox Demo Company (Global)")
