@@ -119,6 +119,18 @@ def push_memberships(engine, partners):
         for group_id in sorted(wanted - known):
             adds[group_id].append((partner, binding))
         removes += [(group_id, partner, binding) for group_id in sorted(known - wanted)]
+    try:
+        _write_memberships(engine, adds, removes, names)
+    except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
+        # what was not written yet waits for the next push of these contacts
+        for binding in {b for members in adds.values() for _p, b in members} | {b for _g, _p, b in removes}:
+            binding.need_sync = True
+        engine._end()
+        raise
+
+
+def _write_memberships(engine, adds, removes, names):
+    connection = engine.connection
     for group_id, members in adds.items():
         for start in range(0, len(members), MEMBERS_PER_CALL):
             chunk = members[start:start + MEMBERS_PER_CALL]
@@ -157,6 +169,7 @@ def _member_call(call, gone_ok=False):
 
 def _membership_done(engine, partner, binding, group_id, added, error, label):
     if error:
+        binding.need_sync = True  # the next push of this contact tries again
         engine._line(partner, binding, "warning", _(
             "Contact group '%(group)s' not updated in Xero: %(error)s. The next push tries again.",
             group=label, error=error), state="warning")

@@ -250,3 +250,15 @@ class TestContactGroups(_XeroWrites, AccountingXeroCase):
         gold.active = False
         SyncEngine(self.connection).push("contact_group", gold)
         self.assertNotIn("Gold", self.groups())
+
+    def test_a_group_gone_in_xero_is_a_warning_on_the_contact(self):
+        self.sandbox.seed(self.tenant_id, "ContactGroups", [{"Name": "Gone Soon"}])
+        SyncEngine(self.connection).pull("contact_group")
+        tag = self.Tag.search([("name", "=", "Gone Soon")])
+        self.xero_write_group_status(tag.xero_id, "Gone Soon", "DELETED")  # behind Odoo's back
+        partner = self.make_partner("Carl Member", category_id=[(6, 0, tag.ids)])
+        log = SyncEngine(self.connection).push("contact", partner)
+        self.assertEqual((log.count_created, log.count_failed), (1, 0))
+        warning = log.line_ids.filtered(lambda l: l.action == "warning")
+        self.assertIn("Contact group 'Gone Soon' not updated in Xero", warning.message)
+        self.assertEqual(partner.xero_sync_state, "synced")  # the contact itself is in Xero
