@@ -112,6 +112,12 @@ class TestManualJournals(_XeroWrites, AccountingXeroCase):
         entries = self.rule._selected_records()
         self.assertNotIn(move, entries)
         self.assertNotIn(payment.move_id, entries)
+        # "Tick 'Allow Xero Sync' on new records" of this rule ticks new entries, not invoices
+        self.rule.default_allow_sync = True
+        new = self.env["account.move"].create({"move_type": "entry", "journal_id": self.misc.id, "ref": "New"})
+        self.assertTrue(new.xero_allow_sync)
+        bill = self.env["account.move"].create({"move_type": "in_invoice", "partner_id": self.vendor.id})
+        self.assertFalse(bill.xero_allow_sync)  # the invoices' rule says nothing
 
     def test_bad_entries_fail_alone(self):
         good = self.accrual("Good one")
