@@ -46,4 +46,4 @@ class ResPartnerCategory(models.Model):
 
     @api.model
     def _xero_deep_link_path(self, xero_id):
-        return f"/Contacts/Group/{xero_id}"
+        return False  # Xero documents no web address for a contact group
