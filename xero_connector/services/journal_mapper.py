@@ -10,12 +10,13 @@ the base currency).  Lines with taxes go with their mapped Xero tax type and Xer
 Posted entries go as POSTED, drafts as DRAFT, cancelled ones are voided (Xero drafts deleted).
 
 Xero's manual journals come back as entries in the journal the sync rules name, posted when
-they are POSTED in Xero, cancelled when voided or deleted there.
+they are POSTED in Xero, cancelled when voided or deleted there; a tax-exclusive journal's taxed
+lines carry their mapped Odoo tax, and Odoo's computed tax must equal Xero's.
 """
 
 from odoo import _
 from odoo.osv import expression
-from odoo.tools import float_round
+from odoo.tools import float_compare, float_round
 
 from . import xero_client as xc
 from .document_mappers import DocumentImport, DocumentMapper, _d
@@ -150,22 +151,50 @@ class ManualJournalMapper(DocumentMapper):
                 "ref": (data.get("Narration") or "").strip() or False}
 
     def _line_values(self, data):
+        """Odoo lines of Xero's journal lines; a taxed line (Exclusive) carries its mapped Odoo tax and
+        Odoo computes the tax line (checked against Xero's by :meth:`_check_tax`)."""
         lines = []
         for item in data.get("JournalLines") or []:
             amount = item.get("LineAmount") or 0.0
-            if item.get("TaxAmount"):
-                raise MappingError(_(
-                    "Xero's journal line '%(line)s' carries tax (%(tax)s %(amount)s); journals with tax lines are "
-                    "imported only without tax. Enter it in Odoo by hand.",
-                    line=item.get("Description") or item.get("AccountCode"), tax=item.get("TaxType"),
-                    amount=item.get("TaxAmount")))
             if not amount and not item.get("AccountCode"):
                 continue  # a blank line
+            taxes = self._journal_tax(data, item) if item.get("TaxAmount") else self.env["account.tax"]
             account = self._odoo_account(item.get("AccountCode"))
             lines.append({"name": item.get("Description") or (data.get("Narration") or "-"),
-                          "account_id": account.id,
+                          "account_id": account.id, "tax_ids": [(6, 0, taxes.ids)],
                           "debit": amount if amount > 0 else 0.0, "credit": -amount if amount < 0 else 0.0})
         return lines
+
+    def _journal_tax(self, data, item):
+        """The tax-excluded Odoo tax mapped to a taxed line's Xero tax rate (sales for a credit)."""
+        label = item.get("Description") or item.get("AccountCode")
+        if data.get("LineAmountTypes") != "Exclusive":
+            raise MappingError(_("Xero's journal line '%(line)s' is tax-inclusive; only tax-exclusive journals "
+                                 "are imported with their tax. Enter it in Odoo by hand.", line=label))
+        rate = self.connection.with_context(active_test=False).xero_tax_rate_ids.filtered(
+            lambda r: r.tax_type == item.get("TaxType"))[:1]
+        taxes = rate.tax_ids.filtered(lambda t: not t.price_include and t.amount_type == "percent")
+        use = "sale" if (item.get("LineAmount") or 0.0) < 0 else "purchase"
+        tax = taxes.filtered(lambda t: t.type_tax_use == use)[:1] or taxes[:1]
+        if not tax:
+            raise MappingError(_("The Xero tax rate %(rate)s (line '%(line)s') has no tax-excluded Odoo tax mapped. "
+                                 "Map one in Xero › Configuration › Tax Rates.",
+                                 rate=rate.display_name if rate else item.get("TaxType"), line=label))
+        return tax
+
+    def _check_tax(self, move, data):
+        """Odoo's tax lines must come to Xero's tax amounts, or the entry is refused."""
+        xero_tax = sum(item.get("TaxAmount") or 0.0 for item in data.get("JournalLines") or [])
+        odoo_tax = sum(move.line_ids.filtered("tax_line_id").mapped("balance"))
+        digits = move.company_id.currency_id.decimal_places
+        if float_compare(xero_tax, odoo_tax, precision_digits=digits):
+            raise MappingError(_("Odoo computes %(odoo)s of tax on this journal, Xero %(xero)s; check the tax "
+                                 "mapping of its lines.", odoo=f"{odoo_tax:.{digits}f}", xero=f"{xero_tax:.{digits}f}"))
+
+    def import_create(self, Model, values, data):
+        move = Model.create(values)
+        self._check_tax(move, data)
+        return move
 
     def after_import(self, move, data):
         """Bring the entry to Xero's version: date, narration, lines, status."""
@@ -185,6 +214,7 @@ class ManualJournalMapper(DocumentMapper):
             if was_posted:
                 move.button_draft()
             move.write(dict(wanted, line_ids=[(5, 0, 0)] + [(0, 0, line) for line in lines]))
+            self._check_tax(move, data)
             changes.append(_("lines and details"))
             if was_posted:
                 move.action_post()
@@ -198,8 +228,10 @@ class ManualJournalMapper(DocumentMapper):
         if move.date != wanted["date"] or (move.ref or False) != wanted["ref"]:
             return True
         def signature(rows):
-            return sorted((r["account_id"], round(r["debit"] - r["credit"], 2), r["name"] or "") for r in rows)
-        current = [{"account_id": l.account_id.id, "debit": l.debit, "credit": l.credit, "name": l.name}
+            return sorted((r["account_id"], round(r["debit"] - r["credit"], 2), r["name"] or "",
+                           tuple(sorted(r["tax_ids"][0][2]))) for r in rows)
+        current = [{"account_id": l.account_id.id, "debit": l.debit, "credit": l.credit, "name": l.name,
+                    "tax_ids": [(6, 0, l.tax_ids.ids)]}
                    for l in move.line_ids if l.display_type in (False, "product")]
         return signature(current) != signature(lines)
 

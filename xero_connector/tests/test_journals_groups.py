@@ -191,6 +191,25 @@ class TestManualJournals(_XeroWrites, AccountingXeroCase):
         SyncEngine(self.connection).pull("manual_journal")
         self.assertEqual(move.state, "cancel")
 
+    def test_taxed_journal_from_xero(self):
+        [taxed, inclusive] = self.xero_write("ManualJournals", [
+            {"Narration": "Taxed sale", "Date": xc.xero_date("2026-11-20"), "Status": "POSTED",
+             "LineAmountTypes": "Exclusive",
+             "JournalLines": [{"LineAmount": -100, "AccountCode": "200", "TaxType": "OUTPUT", "Description": "Sale"},
+                              {"LineAmount": 115, "AccountCode": "300", "TaxType": "NONE", "Description": "Other"}]},
+            {"Narration": "Inclusive", "Date": xc.xero_date("2026-11-20"), "LineAmountTypes": "Inclusive",
+             "JournalLines": [{"LineAmount": -115, "AccountCode": "200", "TaxType": "OUTPUT"},
+                              {"LineAmount": 115, "AccountCode": "300", "TaxType": "NONE"}]},
+        ])
+        log = SyncEngine(self.connection).pull("manual_journal")
+        self.assertEqual((log.count_created, log.count_failed), (1, 1), log.line_ids.mapped("message"))
+        move = self.linked("account.move", taxed["ManualJournalID"])
+        self.assertEqual(move.state, "posted")
+        sale = move.line_ids.filtered(lambda l: l.name == "Sale")
+        self.assertEqual((sale.tax_ids, sale.balance), (self.sale_tax, -100.0))
+        self.assertEqual(sum(move.line_ids.filtered("tax_line_id").mapped("balance")), -15.0)
+        self.assertIn("tax-inclusive", log.failed_line_ids.message)
+
 
 @tagged("post_install", "-at_install")
 class TestContactGroups(_XeroWrites, AccountingXeroCase):
