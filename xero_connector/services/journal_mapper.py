@@ -135,10 +135,10 @@ class ManualJournalMapper(DocumentMapper):
     def read(self, data, move):
         if move:
             return {}  # a linked entry is brought up to date by after_import
-        return dict(self._header_values(data), move_type="entry",
+        return dict(self._header_values(data), move_type="entry", journal_id=self._import_journal().id,
                     line_ids=[(0, 0, line) for line in self._line_values(data)])
 
-    def _header_values(self, data):
+    def _import_journal(self):
         journal = self.mapping.import_journal_id if getattr(self, "mapping", None) else None
         if not journal:
             journal = self.env["account.journal"].search([
@@ -147,8 +147,10 @@ class ManualJournalMapper(DocumentMapper):
         if not journal:
             raise MappingError(_("No miscellaneous journal to import Xero's manual journals into; choose one on "
                                  "the Manual Journals sync rule."))
-        return {"journal_id": journal.id, "date": xc.from_xero_date(data.get("Date")),
-                "ref": (data.get("Narration") or "").strip() or False}
+        return journal
+
+    def _header_values(self, data):
+        return {"date": xc.from_xero_date(data.get("Date")), "ref": (data.get("Narration") or "").strip() or False}
 
     def _line_values(self, data):
         """Odoo lines of Xero's journal lines; a taxed line (Exclusive) carries its mapped Odoo tax and
@@ -196,32 +198,12 @@ class ManualJournalMapper(DocumentMapper):
         self._check_tax(move, data)
         return move
 
-    def after_import(self, move, data):
-        """Bring the entry to Xero's version: date, narration, lines, status."""
-        status = data.get("Status")
-        if status in ("VOIDED", "DELETED"):
-            if move.state == "cancel":
-                return []
-            if move.state == "posted":
-                move.button_draft()
-            move.button_cancel()
-            return [_("cancelled (%(status)s in Xero)", status=status.lower())]
-        changes = []
-        wanted, lines = self._header_values(data), self._line_values(data)
-        wanted.pop("journal_id")
-        if self._differs_from(move, wanted, lines):
-            was_posted = move.state == "posted"
-            if was_posted:
-                move.button_draft()
-            move.write(dict(wanted, line_ids=[(5, 0, 0)] + [(0, 0, line) for line in lines]))
-            self._check_tax(move, data)
-            changes.append(_("lines and details"))
-            if was_posted:
-                move.action_post()
-        if status == "POSTED" and move.state == "draft":
-            move.action_post()
-            changes.append(_("posted"))
-        return changes
+    _after_rewrite = _check_tax
+
+    # linked entries follow Xero's version as documents do (lines replaced, posted, cancelled)
+    after_import = DocumentImport.after_import
+    lines_field = "line_ids"
+    xero_posted_statuses = ("POSTED",)
 
     @staticmethod
     def _differs_from(move, wanted, lines):
