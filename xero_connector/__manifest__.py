@@ -20,6 +20,7 @@
         "views/xero_accounting_views.xml",
         "views/xero_sync_job_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_category_views.xml",
         "views/product_views.xml",
         "views/account_move_views.xml",
         "views/purchase_views.xml",

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..services import xero_client as xc
+from ..services.journal_mapper import ManualJournalMapper
+from ..services.mappers import MAPPERS
 
 # Xero web paths of documents (reference §7)
 _DEEP_LINKS = {
@@ -9,6 +11,7 @@ _DEEP_LINKS = {
     "in_invoice": "/AccountsPayable/Edit.aspx?InvoiceID={id}",
     "out_refund": "/AccountsPayable/ViewCreditNote.aspx?creditNoteID={id}",
     "in_refund": "/AccountsPayable/ViewCreditNote.aspx?creditNoteID={id}",
+    "entry": "/Journal/View.aspx?invoiceID={id}",
 }
 _ENTITY = {"out_invoice": "invoice", "in_invoice": "invoice", "out_refund": "credit_note",
            "in_refund": "credit_note"}
@@ -59,10 +62,14 @@ class AccountMove(models.Model):
                                         type=dict(move._fields["xero_invoice_type"]._description_selection(self.env)).get(
                                             move.xero_invoice_type, move.xero_invoice_type)))
 
-    @api.depends("move_type")
+    @api.depends("move_type", "origin_payment_id", "statement_line_id")
     def _compute_xero_syncable(self):
         for move in self:
-            move.xero_syncable = move.move_type in _ENTITY
+            move.xero_syncable = move.move_type in _ENTITY or ManualJournalMapper.is_journal(move)
+
+    def _xero_tracked_fields(self):
+        # journal entries are manual journals: what that mapper reads matters too
+        return super()._xero_tracked_fields() | MAPPERS["manual_journal"].tracked_fields()
 
     @api.depends("xero_binding_ids.xero_status", "xero_binding_ids.xero_locked")
     @api.depends_context("company")
@@ -81,6 +88,8 @@ class AccountMove(models.Model):
         groups = {}
         for move in self:
             entity = "receipt" if move.xero_invoice_type == "receipt" else _ENTITY.get(move.move_type)
+            if not entity and ManualJournalMapper.is_journal(move):
+                entity = "manual_journal"
             if entity:
                 groups.setdefault(entity, self.browse())
                 groups[entity] |= move

@@ -35,3 +35,15 @@ class ResPartner(models.Model):
     @api.model
     def _xero_deep_link_path(self, xero_id):
         return f"/Contacts/View/{xero_id}"
+
+
+class ResPartnerCategory(models.Model):
+    """A partner tag: a Xero contact group (services/group_mapper.py)."""
+
+    _name = "res.partner.category"
+    _inherit = ["res.partner.category", "xero.sync.mixin"]
+    _xero_entity = "contact_group"
+
+    @api.model
+    def _xero_deep_link_path(self, xero_id):
+        return False  # Xero documents no web address for a contact group

@@ -50,6 +50,9 @@ class XeroBinding(models.Model):
     delete_in_xero = fields.Boolean(
         copy=False, help="The Odoo record was deleted; its Xero record is deleted on the next sync.")
     xero_status = fields.Char("Status in Xero", copy=False, help="The document's status in Xero, as last read.")
+    xero_group_ids = fields.Char(
+        "Xero Contact Groups", copy=False,
+        help="Contacts: the Xero contact groups (ids) this connection put the contact in, from its tags.")
     xero_locked = fields.Char(
         "Locked in Xero", copy=False,
         help="Why Xero no longer accepts changes to this record (paid, allocated, before the lock "

@@ -97,6 +97,14 @@ class XeroMapping(models.Model):
         "Attachments From Xero",
         help="On import, files added to the document in Xero (e.g. a bill's receipt) are posted in its "
              "chatter, each once.")
+    journal_ids = fields.Many2many(
+        "account.journal", string="Journals", domain="[('company_id', '=', company_id)]",
+        help="Manual journals: the Odoo journals whose entries go to Xero as manual journals. Empty: the "
+             "miscellaneous journals (not the exchange difference journal).")
+    import_journal_id = fields.Many2one(
+        "account.journal", string="Import Into", domain="[('company_id', '=', company_id), ('type', '=', 'general')]",
+        help="Manual journals: the journal Xero's manual journals are imported into. Empty: the first "
+             "miscellaneous journal.")
 
     # -- what comes back ------------------------------------------------------
     import_mode = fields.Selection(IMPORT_MODES, required=True, default="import_update")
@@ -190,7 +198,7 @@ class XeroMapping(models.Model):
         """The domain of records a full push sends (without the per-record tick)."""
         self.ensure_one()
         mapper = MAPPERS[self.entity]
-        domain = expression.AND([mapper.base_domain(), ast.literal_eval(self.domain or "[]")])
+        domain = expression.AND([mapper.base_domain(), mapper.rule_domain(self), ast.literal_eval(self.domain or "[]")])
         if self.select_mode == "ticked":
             domain = expression.AND([domain, [("xero_allow_sync", "=", True)]])
         elif self.select_mode == "status":

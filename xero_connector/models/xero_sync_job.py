@@ -37,8 +37,8 @@ _logger = logging.getLogger(__name__)
 JOB_DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("both", "Both ways")]
 WINDOWS = [("last", "Since the last sync"), ("days", "Modified in the last N days"), ("range", "Date range")]
 # the order entities run in: what others refer to first
-ENTITY_ORDER = ["contact", "product", "invoice", "credit_note", "receipt", "purchase_order", "payment",
-                "allocation"]
+ENTITY_ORDER = ["contact_group", "contact", "product", "invoice", "credit_note", "receipt", "purchase_order",
+                "payment", "allocation", "manual_journal"]
 BACKGROUND_THRESHOLD = 20  # "Sync to Xero" on more records than this runs in the background
 
 

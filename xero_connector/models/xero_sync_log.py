@@ -3,7 +3,8 @@ from odoo import _, api, fields, models
 ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
             ("credit_note", "Credit Notes"), ("payment", "Payments"),
             ("allocation", "Credit Note Allocations"), ("receipt", "Receipts"),
-            ("purchase_order", "Purchase Orders")]
+            ("purchase_order", "Purchase Orders"), ("manual_journal", "Manual Journals"),
+            ("contact_group", "Contact Groups")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 

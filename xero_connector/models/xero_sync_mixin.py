@@ -138,12 +138,14 @@ class XeroSyncMixin(models.AbstractModel):
         records = super().create(vals_list)
         connection = self._xero_entity and self._xero_connection()
         if connection and not self.env.context.get("xero_no_default_tick"):
-            mapping = self.env["xero.mapping"].sudo().search(
-                [("connection_id", "=", connection.id), ("entity", "=", self._xero_entity)])
-            if mapping.default_allow_sync:
-                bindings = self.env["xero.binding"].sudo()._for_records(connection, records)
-                for binding in bindings.values():
-                    binding.allow_sync = True
+            # each record per the rule of the entity it syncs as (an entry: manual journals)
+            for entity, group in records._xero_entity_groups():
+                mapping = self.env["xero.mapping"].sudo().search(
+                    [("connection_id", "=", connection.id), ("entity", "=", entity)])
+                if mapping.default_allow_sync:
+                    bindings = self.env["xero.binding"].sudo()._for_records(connection, group)
+                    for binding in bindings.values():
+                        binding.allow_sync = True
         records._xero_changed()
         return records
 

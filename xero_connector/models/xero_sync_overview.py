@@ -117,9 +117,11 @@ class XeroSyncOverview(models.Model):
                            WHEN 'res.partner' THEN 'contact'
                            WHEN 'product.product' THEN 'product'
                            WHEN 'purchase.order' THEN 'purchase_order'
+                           WHEN 'res.partner.category' THEN 'contact_group'
                            WHEN 'account.move' THEN
                                CASE WHEN m.xero_invoice_type = 'receipt' THEN 'receipt'
                                     WHEN m.move_type IN ('out_refund', 'in_refund') THEN 'credit_note'
+                                    WHEN m.move_type = 'entry' THEN 'manual_journal'
                                     ELSE 'invoice' END
                            WHEN 'account.partial.reconcile' THEN
                                CASE WHEN dm.move_type IN %(types)s AND cm.move_type IN %(types)s

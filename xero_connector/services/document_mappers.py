@@ -509,6 +509,13 @@ class DocumentImport:
         return self.env["product.product"].search([("default_code", "=ilike", code.strip())], limit=1) or None
 
     # -- applying ------------------------------------------------------------------------
+    #: the lines a Xero version replaces, and the Xero statuses that post the Odoo document
+    lines_field = "invoice_line_ids"
+    xero_posted_statuses = ("AUTHORISED", "PAID")
+
+    def _after_rewrite(self, move, data):
+        """Checks once the lines were replaced from Xero (hook)."""
+
     def after_import(self, move, data):
         """Bring a linked document to Xero's version: lines, dates, status."""
         changes = []
@@ -528,11 +535,12 @@ class DocumentImport:
             was_posted = move.state == "posted"
             if was_posted:
                 move.button_draft()
-            move.write(dict(wanted, invoice_line_ids=[(5, 0, 0)] + [(0, 0, line) for line in lines]))
+            move.write(dict(wanted, **{self.lines_field: [(5, 0, 0)] + [(0, 0, line) for line in lines]}))
+            self._after_rewrite(move, data)
             changes.append(_("lines and details"))
             if was_posted:
                 move.action_post()
-        if status in ("AUTHORISED", "PAID") and move.state == "draft":
+        if status in self.xero_posted_statuses and move.state == "draft":
             move.action_post()
             changes.append(_("posted"))
         return changes
@@ -879,3 +887,5 @@ MAPPERS["allocation"] = AllocationMapper
 MAPPERS["receipt"] = ReceiptMapper
 
 from . import purchase_mapper  # noqa: E402,F401  (registers the purchase order mapper)
+from . import journal_mapper  # noqa: E402,F401  (registers the manual journal mapper)
+from . import group_mapper  # noqa: E402,F401  (registers the contact group mapper)

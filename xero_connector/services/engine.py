@@ -257,8 +257,10 @@ class SyncEngine:
         for start in range(0, len(records), PUSH_CHUNK):
             # browse() gives the chunk a prefetch set of its own (a slice would prefetch from all)
             in_step = self._push_chunk(records.browse(records.ids[start:start + PUSH_CHUNK]), lines, clearable)
-            if files and in_step:
-                files.push(records.browse(in_step))  # the documents' PDF and files, after their write
+            if in_step:
+                if files:
+                    files.push(records.browse(in_step))  # the documents' PDF and files, after their write
+                mapper.after_push(self, records.browse(in_step))
             synced += in_step
             if len(records) > PUSH_CHUNK:
                 self._flush()

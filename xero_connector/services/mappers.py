@@ -265,6 +265,11 @@ class Mapper:
         return []
 
     @classmethod
+    def rule_domain(cls, rule):
+        """The records a sync rule (``xero.mapping``) chooses beyond the statuses (hook; e.g. journals)."""
+        return []
+
+    @classmethod
     def status_domain(cls, codes):
         domains = []
         if "active" in codes:
@@ -301,6 +306,10 @@ class Mapper:
     def followers(self, records):
         """``[(entity, records)]`` to send after ``records`` (e.g. their payments)."""
         return []
+
+    def after_push(self, engine, records):
+        """Further writes for ``records`` once they are in step with Xero, in the same run (hook;
+        e.g. contact group membership)."""
 
     def check_result(self, record, result):
         """A warning about Xero's answer to a successful write (e.g. totals differ), or None."""
@@ -408,6 +417,16 @@ class ContactMapper(Mapper):
     upper_keys = ("vat",)
     identity_keys = ("Name",)  # unique among Xero's active contacts
     conflict_hint = "is already assigned to another contact"
+    also_depends = ("category_id",)  # tags: contact group membership
+
+    # -- contact groups (services/group_mapper.py) -------------------------------------
+    def dependencies(self, partners):
+        from .group_mapper import unsent_groups  # noqa: PLC0415 (group_mapper imports this module)
+        return [("contact_group", unsent_groups(self, partners))]
+
+    def after_push(self, engine, partners):
+        from .group_mapper import push_memberships  # noqa: PLC0415
+        push_memberships(engine, partners)
 
     # -- conflicts --------------------------------------------------------------
     def conflict_where(self, payload):

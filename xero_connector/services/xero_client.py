@@ -55,9 +55,9 @@ DEFAULT_WEB_URL = "https://go.xero.com"
 # accounting.invoices covers invoices, credit notes (and their allocations), purchase orders,
 # quotes, repeating invoices and items; accounting.payments payments, overpayments,
 # prepayments and batch payments; accounting.banktransactions bank transactions and transfers;
-# accounting.manualjournals manual journals (not synced, so not asked for).  Items answer to
+# accounting.manualjournals manual journals.  Items answer to
 # accounting.settings as well, which the chart of accounts, tax rates, branding themes and the
-# organisation need anyway; contacts keep accounting.contacts.
+# organisation need anyway; contacts (and contact groups) keep accounting.contacts.
 IDENTITY_SCOPES = ("offline_access", "openid", "profile", "email")
 ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row here
     "Organisation": "accounting.settings",
@@ -75,6 +75,8 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "Payments": "accounting.payments",
     "BankTransactions": "accounting.banktransactions",
     "Attachments": "accounting.attachments",  # files of invoices, bills, credit notes, purchase orders
+    "ManualJournals": "accounting.manualjournals",
+    "ContactGroups": "accounting.contacts",
 }
 # The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
 RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
@@ -381,6 +383,14 @@ ENTITIES = {
     "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
     "TrackingCategories": {"item": "TrackingCategory", "envelope": "TrackingCategories",
                            "get": "get_tracking_categories", "paged": False, "no_since": True},
+    "ManualJournals": {
+        "item": "ManualJournal", "envelope": "ManualJournals", "param": "manual_journals",
+        "get": "get_manual_journals", "create": "create_manual_journals",
+        "upsert": "update_or_create_manual_journals", "paged": True,
+    },
+    # not paged, no If-Modified-Since (a group has no UpdatedDateUTC); written one at a time
+    "ContactGroups": {"item": "ContactGroup", "envelope": "ContactGroups", "get": "get_contact_groups",
+                      "paged": False, "no_since": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -789,6 +799,31 @@ class XeroClient:
         found = to_dict(data).get("Options" if option else "TrackingCategories") or []
         return found[0] if found else {}
 
+    def write_contact_group(self, group, *, idempotency_key):
+        """Create (no ``ContactGroupID``) or update one contact group; Xero's echo.  Xero takes no
+        ``summarizeErrors`` here: a refusal comes back as the echo's ``ValidationErrors``."""
+        body = accounting_models.ContactGroups(contact_groups=[to_model("ContactGroup", group)])
+        try:
+            if group.get("ContactGroupID"):
+                data, _h = self._call("update_contact_group", self.tenant_id, group["ContactGroupID"], body,
+                                      idempotency_key=idempotency_key)
+            else:
+                data, _h = self._call("create_contact_group", self.tenant_id, body,
+                                      idempotency_key=idempotency_key)
+        except XeroValidationError as exc:
+            return dict(group, StatusAttributeString="ERROR",
+                        ValidationErrors=[{"Message": m} for m in exc.messages or [exc.message]])
+        groups = to_dict(data).get("ContactGroups") or []
+        return groups[0] if groups else {}
+
+    def add_group_contacts(self, group_id, contact_ids, *, idempotency_key):
+        """Add contacts to a contact group (Xero keeps members already there)."""
+        body = accounting_models.Contacts(contacts=[accounting_models.Contact(contact_id=i) for i in contact_ids])
+        self._call("create_contact_group_contacts", self.tenant_id, group_id, body, idempotency_key=idempotency_key)
+
+    def remove_group_contact(self, group_id, contact_id):
+        self._call("delete_contact_group_contact", self.tenant_id, group_id, contact_id)
+
     def delete(self, entity, xero_id):
         """Delete one record (entities Xero lets delete, e.g. Items)."""
         spec = ENTITIES[entity]
@@ -851,7 +886,11 @@ def _retry_after(headers):
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments", "create_currency": "Currencies", **{m: "TrackingCategories" for m in (
+                    "create_payment": "Payments", "create_currency": "Currencies",
+                    "update_manual_journal": "ManualJournals",
+                    "create_contact_group": "ContactGroups", "update_contact_group": "ContactGroups",
+                    "create_contact_group_contacts": "ContactGroups", "delete_contact_group_contact": "ContactGroups",
+                    **{m: "TrackingCategories" for m in (
                         "create_tracking_category", "update_tracking_category", "delete_tracking_category",
                         "create_tracking_options", "update_tracking_options", "delete_tracking_options")}}
 _ENTITY_WORDS = {"Organisation": _lt("the organisation's settings"), "Accounts": _lt("the chart of accounts"),
@@ -861,7 +900,8 @@ _ENTITY_WORDS = {"Organisation": _lt("the organisation's settings"), "Accounts":
                  "CreditNotes": _lt("credit notes"), "Allocations": _lt("credit note allocations"),
                  "PurchaseOrders": _lt("purchase orders"), "Payments": _lt("payments"),
                  "BankTransactions": _lt("bank transactions (receipts)"),
-                 "Attachments": _lt("attachments (files of documents)"), "Currencies": _lt("currencies")}
+                 "Attachments": _lt("attachments (files of documents)"), "Currencies": _lt("currencies"),
+                 "ManualJournals": _lt("manual journals"), "ContactGroups": _lt("contact groups")}
 
 
 def _entity_of_method(method_name):

@@ -210,4 +210,4 @@ class TestContactPull(ConnectedXeroCase):
         # the connection-level button runs it for every entity
         action = self.connection.action_fetch_match()
         self.assertEqual(sorted(self.env["xero.sync.log"].search(action["domain"]).mapped("entity")),
-                         ["contact", "credit_note", "invoice", "product"])
+                         ["contact", "contact_group", "credit_note", "invoice", "product"])

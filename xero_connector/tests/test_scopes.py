@@ -38,7 +38,8 @@ class TestScopes(XeroCase):
         # every entity the connection syncs is readable with them
         client = conn._client()
         for entity in ("Contacts", "Items", "Invoices", "CreditNotes", "PurchaseOrders", "Payments",
-                       "BankTransactions", "Accounts", "TaxRates", "BrandingThemes"):
+                       "BankTransactions", "ManualJournals", "ContactGroups", "Accounts", "TaxRates",
+                       "BrandingThemes"):
             client.get_page(entity)
 
     def test_new_app_asking_for_the_broad_scope_is_refused_in_plain_words(self):
@@ -79,8 +80,9 @@ class TestScopes(XeroCase):
         self.oauth_connect(tenant_ids=[self.tenant_id])
         self.assertEqual(conn.state, "connected")
         self.assertIn("accounting.transactions", conn.granted_scopes.split())
-        self.assertEqual(conn.missing_scopes.split(), ["accounting.attachments", "accounting.banktransactions",
-                                                       "accounting.invoices", "accounting.payments"])
+        self.assertEqual(conn.missing_scopes.split(),
+                         ["accounting.attachments", "accounting.banktransactions", "accounting.invoices",
+                          "accounting.manualjournals", "accounting.payments"])
         self.assertIn("accounting.transactions", conn.scope_warning)
         self.assertIn("Re-consent", conn.scope_warning)
         self.assertEqual(conn._client().get_organisation()["Name"], "Sandbox Demo Company (Global)")

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from .. import wire
 from .base import Collection, field_label
+from .contactgroups import groups_of
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 ADDRESS_FIELDS = ("AddressType", "AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4",
@@ -121,6 +122,13 @@ class Contacts(Collection):
                          for name in ("AccountsReceivable", "AccountsPayable")}
             for contact_id, sides in sums.items()}
         return cached
+
+    def get(self, ctx, req, key):
+        """One contact, with the active contact groups it is in."""
+        record = self.find(ctx, key)
+        if record is None:
+            return wire.not_found()
+        return ctx.ok(self.plural, [dict(self.render(record, ctx=ctx), ContactGroups=groups_of(ctx, record["ContactID"]))])
 
     def merge(self, record, changes):
         """Addresses and phones are one per type: a given type replaces that type only."""

@@ -23,7 +23,7 @@ REDIRECT_URI = "http://localhost:8069/xero/oauth/callback"
 # What an app created today may ask for (the broad accounting.transactions is refused to apps
 # created since 2 March 2026; tests of it create an older app).
 SCOPES = ("offline_access openid profile email accounting.invoices accounting.payments "
-          "accounting.banktransactions accounting.contacts accounting.settings")
+          "accounting.banktransactions accounting.manualjournals accounting.contacts accounting.settings")
 BROAD_SCOPES = "offline_access openid profile email accounting.transactions accounting.contacts accounting.settings"
 
 
