@@ -12,11 +12,13 @@ from .creditnotes import CreditNotes
 from .invoices import Invoices
 from .items import Items
 from .organisation import Organisation
+from .overpayments import Overpayments, Prepayments
 from .payments import Payments
 from .purchaseorders import PurchaseOrders
 from .taxrates import TaxRates
 
 RESOURCES = {r.path.lower(): r for r in (
     Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
-    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions())}
+    Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(),
+    Overpayments(), Prepayments())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}
