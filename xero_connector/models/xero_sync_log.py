@@ -2,8 +2,8 @@ from odoo import _, api, fields, models
 
 ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
             ("credit_note", "Credit Notes"), ("payment", "Payments"),
-            ("allocation", "Credit Note Allocations"), ("receipt", "Receipts"),
-            ("purchase_order", "Purchase Orders")]
+            ("allocation", "Allocations"), ("receipt", "Receipts"),
+            ("purchase_order", "Purchase Orders"), ("overpayment", "Overpayments & Prepayments")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 

@@ -69,6 +69,8 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "PurchaseOrders": "accounting.invoices",
     "Payments": "accounting.payments",
     "BankTransactions": "accounting.banktransactions",
+    "Overpayments": "accounting.payments",
+    "Prepayments": "accounting.payments",
 }
 # The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
 RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
@@ -358,6 +360,10 @@ ENTITIES = {
         "upsert": "update_or_create_bank_transactions", "paged": True, "unitdp": True,
     },
     "Allocations": {"item": "Allocation", "envelope": "Allocations", "paged": False},
+    "Overpayments": {"item": "Overpayment", "envelope": "Overpayments", "get": "get_overpayments", "paged": True,
+                     "unitdp": True},
+    "Prepayments": {"item": "Prepayment", "envelope": "Prepayments", "get": "get_prepayments", "paged": True,
+                    "unitdp": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -670,10 +676,21 @@ class XeroClient:
 
     def allocate_credit_note(self, credit_note_id, allocations, *, idempotency_key):
         """Allocate a credit note to invoices: ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``."""
+        return self.allocate("CreditNotes", credit_note_id, allocations, idempotency_key=idempotency_key)
+
+    def allocate(self, credits, credit_id, allocations, *, idempotency_key):
+        """Allocate a credit (``credits``: CreditNotes, Overpayments, Prepayments) to invoices:
+        ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``; Xero's echo of each."""
         body = accounting_models.Allocations(allocations=[to_model("Allocation", a) for a in allocations])
-        data, _h = self._call("create_credit_note_allocation", self.tenant_id, credit_note_id, body,
+        data, _h = self._call(ALLOCATION_METHODS[credits][0], self.tenant_id, credit_id, body,
                               summarize_errors=False, idempotency_key=idempotency_key)
         return to_dict(data).get("Allocations") or []
+
+    def delete_allocation(self, credits, credit_id, allocation_id):
+        """Remove one allocation of a credit note, overpayment or prepayment (Xero answers it
+        with ``IsDeleted``)."""
+        data, _h = self._call(ALLOCATION_METHODS[credits][1], self.tenant_id, credit_id, allocation_id)
+        return to_dict(data) or {}
 
     def delete_payment(self, payment_id, *, idempotency_key):
         body = accounting_models.PaymentDelete(status="DELETED")
@@ -722,15 +739,25 @@ def _retry_after(headers):
         return 60.0
 
 
+# credits -> (SDK method allocating them, SDK method removing an allocation)
+ALLOCATION_METHODS = {
+    "CreditNotes": ("create_credit_note_allocation", "delete_credit_note_allocations"),
+    "Overpayments": ("create_overpayment_allocations", "delete_overpayment_allocations"),
+    "Prepayments": ("create_prepayment_allocations", "delete_prepayment_allocations"),
+}
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
-                    "create_payment": "Payments"}
+                    "create_payment": "Payments", "delete_credit_note_allocations": "Allocations",
+                    "create_overpayment_allocations": "Overpayments",
+                    "delete_overpayment_allocations": "Overpayments",
+                    "create_prepayment_allocations": "Prepayments", "delete_prepayment_allocations": "Prepayments"}
 _ENTITY_WORDS = {"Organisation": "the organisation's settings", "Accounts": "the chart of accounts",
                  "TaxRates": "tax rates", "BrandingThemes": "branding themes", "Items": "items",
                  "Contacts": "contacts", "Invoices": "invoices and bills", "CreditNotes": "credit notes",
                  "Allocations": "credit note allocations", "PurchaseOrders": "purchase orders",
-                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)"}
+                 "Payments": "payments", "BankTransactions": "bank transactions (receipts)",
+                 "Overpayments": "overpayments", "Prepayments": "prepayments"}
 
 
 def _entity_of_method(method_name):
