@@ -114,8 +114,8 @@ class OverpaymentMapper(Mapper):
 
     def binding_values(self, data, payload=None):
         for credits, key in (("Overpayments", "OverpaymentID"), ("Prepayments", "PrepaymentID")):
-            if data.get(key):
-                return {"xero_credit": f"{credits}/{data[key]}"}
+            if data.get(key):  # a payment in Xero keeps syncing (its cancellation voids it there)
+                return {"xero_credit": f"{credits}/{data[key]}", "allow_sync": True}
         return {}
 
     def locked_status(self, data):
