@@ -73,8 +73,11 @@ class OverpaymentMapper(Mapper):
         if not kind:
             raise SkipRecord(_("Only customer receipts and vendor payments go to Xero as overpayments."))
         if self.binding and self.binding.xero_id:
-            if payment.state in ("draft", "canceled", "rejected"):
-                return {"Status": "DELETED"}  # Xero voids the overpayment (refused while it is allocated)
+            if payment.state in ("canceled", "rejected"):
+                # Xero's API changes no overpayment once created (the SDK cannot even send a bare
+                # status); a person voids it in Xero
+                raise MappingError(_("Cancelled in Odoo, but Xero does not let its overpayment be changed through "
+                                     "its API: remove its allocations and void it in Xero."))
             raise SkipRecord(_("Xero overpayments cannot be changed; it stays as sent."))
         if payment.state not in ("in_process", "paid"):
             raise SkipRecord(_("A payment goes to Xero once it is confirmed."))

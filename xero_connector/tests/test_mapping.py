@@ -72,8 +72,8 @@ class TestMappingRules(ConnectedXeroCase):
     def test_every_connection_gets_shipped_defaults(self):
         mappings = self.env["xero.mapping"]._ensure_all(self.connection)
         self.assertEqual(sorted(mappings.mapped("entity")),
-                         ["allocation", "contact", "credit_note", "invoice", "payment", "product", "purchase_order",
-                          "receipt"])
+                         ["allocation", "contact", "credit_note", "invoice", "overpayment", "payment", "product",
+                          "purchase_order", "receipt"])
         lines = {(l.field_id.name, l.xero_field, l.direction) for l in self.product_mapping.line_ids}
         self.assertNotIn("Code", {line[1] for line in lines})  # the item code is the connector's own
         self.assertIn(("standard_price", "PurchaseDetails.UnitPrice", "both"), lines)

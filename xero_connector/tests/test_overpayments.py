@@ -217,3 +217,18 @@ class TestOverpayments(AccountingXeroCase):
         self.assertEqual(log.count_failed, 0, log.line_ids.mapped("message"))
         self.assertEqual((refund.payment_state, move.payment_state), ("not_paid", "not_paid"))
         self.assertFalse(receivables.matched_debit_ids | receivables.matched_credit_ids)
+
+    def test_cancelled_payment_is_reported_not_sent(self):
+        mapping = self.env["xero.mapping"]._for(self.connection, "overpayment")
+        self.assertEqual(mapping.status_ids.mapped("code"), ["posted"])
+        payment = self.receipt(30.0)
+        payment.action_xero_sync()
+        self.assertEqual(self.doc("Overpayments", payment.xero_id)["Status"], "AUTHORISED")
+        payment.action_draft()
+        payment.action_cancel()
+        seq = self.sandbox.last_seq()
+        payment.action_xero_sync()
+        self.assertFalse(self.writes_since(seq))
+        self.assertEqual(payment.xero_sync_state, "error")
+        self.assertIn("void it in Xero", payment.xero_last_error)
+        self.assertEqual(self.doc("Overpayments", payment.xero_id)["Status"], "AUTHORISED")
