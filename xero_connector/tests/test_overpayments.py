@@ -232,3 +232,23 @@ class TestOverpayments(AccountingXeroCase):
         self.assertEqual(payment.xero_sync_state, "error")
         self.assertIn("void it in Xero", payment.xero_last_error)
         self.assertEqual(self.doc("Overpayments", payment.xero_id)["Status"], "AUTHORISED")
+
+
+@tagged("post_install", "-at_install")
+class TestOverpaymentTour(AccountingXeroCase):
+
+    def test_payment_sync_tour(self):
+        self.map_bank_journal()
+        for resource in ("Overpayments", "Prepayments"):
+            self.sandbox.wipe(self.tenant_id, resource)
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id,
+            "amount": 70.0, "date": "2026-11-10", "journal_id": self.bank.id})
+        payment.action_post()
+        self.start_tour(f"/odoo/action-account.action_account_payments/{payment.id}",
+                        "xero_connector_payment_sync", login="admin")
+        payment.invalidate_recordset()
+        self.assertEqual(payment.xero_sync_state, "synced")
+        [over] = self.xero_documents("Overpayments")
+        self.assertEqual((over["OverpaymentID"], over["Total"], over["Type"]),
+                         (payment.xero_id, 70.0, "RECEIVE-OVERPAYMENT"))
