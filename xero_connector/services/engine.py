@@ -587,7 +587,7 @@ class SyncEngine:
                 "payload_hash": xc.payload_hash(payload), "push_count": binding.push_count + 1,
                 "state": "synced", "last_sync_date": fields.Datetime.now(), "last_error": False,
                 "last_error_detail": False, "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
-                **self._flags(result)})
+                **self._flags(result), **mapper.binding_values(result, payload)})
             self._line(record, binding, "link", how, xero_id=xero_id)
         return True
 

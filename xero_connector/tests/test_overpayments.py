@@ -136,6 +136,28 @@ class TestOverpayments(AccountingXeroCase):
         move.action_xero_sync()
         self.assertFalse(self.doc("Overpayments", payment.xero_id).get("Allocations"))
 
+    def test_lost_answers_create_once(self):
+        payment = self.receipt(50.0)
+        self.sandbox.fault(path="/api.xro/2.0/BankTransactions", method="PUT", count=4, drop="after")
+        payment.action_xero_sync()
+        self.assertEqual(len(self.xero_documents("Overpayments")), 1)
+        self.assertFalse(payment.xero_id)
+        payment.action_xero_sync()
+        [over] = self.xero_documents("Overpayments")
+        self.assertEqual(payment.xero_id, over["OverpaymentID"])
+
+        move = self.invoice([{"price_unit": 20.0}])  # 23.00
+        move.action_xero_sync()
+        partial = self.apply(payment, move)
+        self.sandbox.fault(path=f"/api.xro/2.0/Overpayments/{payment.xero_id}/Allocations", count=4, drop="after")
+        move.action_xero_sync()
+        self.assertFalse(partial.xero_id)
+        self.assertTrue(self.env["xero.push.intent"].search([("entity", "=", "Allocations")]))
+        move.action_xero_sync()
+        [allocation] = self.doc("Overpayments", payment.xero_id)["Allocations"]
+        self.assertEqual((partial.xero_id, allocation["Amount"]), (allocation["AllocationID"], 23.0))
+        self.assertFalse(self.env["xero.push.intent"].search([("entity", "=", "Allocations")]))
+
     # -- Xero -> Odoo ------------------------------------------------------------------
     def _xero_credit(self, kind, amount, lines=None):
         client = self.connection._client()
