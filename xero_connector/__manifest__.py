@@ -23,6 +23,7 @@
         "views/res_partner_category_views.xml",
         "views/product_views.xml",
         "views/account_move_views.xml",
+        "views/account_payment_views.xml",
         "views/purchase_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/xero_tenant_picker_views.xml",

@@ -130,3 +130,14 @@ class AccountPartialReconcile(models.Model):
 
     def _xero_deep_link_path(self, xero_id):
         return False
+
+
+class AccountPayment(models.Model):
+    """A customer receipt (vendor payment) not wholly applied to invoices in Xero: an overpayment."""
+
+    _name = "account.payment"
+    _inherit = ["account.payment", "xero.sync.mixin"]
+    _xero_entity = "overpayment"
+
+    def _xero_deep_link_path(self, xero_id):
+        return f"/Bank/ViewTransaction.aspx?bankTransactionID={xero_id}"

@@ -49,6 +49,10 @@ class XeroBinding(models.Model):
     online_url = fields.Char("Online Invoice URL", copy=False)
     delete_in_xero = fields.Boolean(
         copy=False, help="The Odoo record was deleted; its Xero record is deleted on the next sync.")
+    xero_credit = fields.Char(
+        "Xero Credit", copy=False, index=True,
+        help="An allocation: the Xero credit it uses up (CreditNotes/<id>, Overpayments/<id>, Prepayments/<id>); "
+             "a payment in Xero as an overpayment or prepayment: that credit.")
     xero_status = fields.Char("Status in Xero", copy=False, help="The document's status in Xero, as last read.")
     xero_group_ids = fields.Char(
         "Xero Contact Groups", copy=False,

@@ -38,7 +38,7 @@ JOB_DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("bo
 WINDOWS = [("last", "Since the last sync"), ("days", "Modified in the last N days"), ("range", "Date range")]
 # the order entities run in: what others refer to first
 ENTITY_ORDER = ["contact_group", "contact", "product", "invoice", "credit_note", "receipt", "purchase_order",
-                "payment", "allocation", "manual_journal"]
+                "payment", "overpayment", "allocation", "manual_journal"]
 BACKGROUND_THRESHOLD = 20  # "Sync to Xero" on more records than this runs in the background
 
 

@@ -2,9 +2,9 @@ from odoo import _, api, fields, models
 
 ENTITIES = [("contact", "Contacts"), ("product", "Products"), ("invoice", "Invoices & Bills"),
             ("credit_note", "Credit Notes"), ("payment", "Payments"),
-            ("allocation", "Credit Note Allocations"), ("receipt", "Receipts"),
+            ("allocation", "Allocations"), ("receipt", "Receipts"),
             ("purchase_order", "Purchase Orders"), ("manual_journal", "Manual Journals"),
-            ("contact_group", "Contact Groups")]
+            ("contact_group", "Contact Groups"), ("overpayment", "Overpayments & Prepayments")]
 DIRECTIONS = [("export", "Odoo → Xero"), ("import", "Xero → Odoo"), ("match", "Fetch & Match")]
 
 

@@ -125,7 +125,9 @@ class XeroSyncOverview(models.Model):
                                     ELSE 'invoice' END
                            WHEN 'account.partial.reconcile' THEN
                                CASE WHEN dm.move_type IN %(types)s AND cm.move_type IN %(types)s
+                                         OR COALESCE(b.xero_credit, '') <> ''
                                     THEN 'allocation' ELSE 'payment' END
+                           WHEN 'account.payment' THEN 'overpayment'
                        END AS entity,
                        CASE WHEN b.state = 'error' THEN
                            regexp_replace(regexp_replace(COALESCE(NULLIF(b.last_error, ''), %(unknown)s),

@@ -33,6 +33,51 @@ SALES_MOVE_TYPES = ("out_invoice", "out_refund")
 def _norm_ref(value):
     """A reference compared case- and space-insensitively."""
     return "".join((value or "").split()).casefold() or None
+#: Xero's credits an allocation uses up: collection -> the allocation's key naming it
+CREDIT_KEYS = {"CreditNotes": "CreditNote", "Overpayments": "Overpayment", "Prepayments": "Prepayment"}
+
+
+def xero_bank_account(mapper, journal):
+    """The Xero bank account (``{"Code"}`` or ``{"AccountID"}``) of an Odoo payment journal."""
+    account = mapper.connection.xero_account_ids.filtered(lambda a: a.journal_id == journal and a.active)[:1]
+    if not account:
+        raise MappingError(mapper.env._(
+            "The journal %(journal)s is not mapped to a Xero bank account, so its payments cannot be "
+            "recorded in Xero. Map it in Xero › Configuration › Chart of Accounts.",
+            journal=journal.display_name))
+    return {"Code": account.code} if account.code else {"AccountID": account.xero_id}
+
+
+def odoo_journal(mapper, account_ref):
+    """The Odoo journal of a Xero bank account (``{"AccountID", "Code"}``); MappingError when unmapped."""
+    account_id = (account_ref or {}).get("AccountID")
+    xero_account = mapper.connection.with_context(active_test=False).xero_account_ids.filtered(
+        lambda a: a.xero_id == account_id)[:1]
+    if not xero_account.journal_id:
+        raise MappingError(mapper.env._("Xero's bank account %(account)s is not mapped to an Odoo journal. Map it in Xero › "
+                             "Configuration › Chart of Accounts.",
+                             account=xero_account.display_name or (account_ref or {}).get("Code")))
+    return xero_account.journal_id
+
+
+def follow_removed_allocations(mapper, credit, allocations):
+    """Allocations of the Xero credit ``credit`` ("CreditNotes/<id>", ...) that Odoo reconciled and that
+    are no longer in Xero's ``allocations``: removed in Xero, so unreconciled in Odoo. Returns what
+    was done, in words."""
+    env = mapper.env
+    current = {a.get("AllocationID") for a in allocations or []}
+    bindings = env["xero.binding"].sudo().search([
+        ("connection_id", "=", mapper.connection.id), ("res_model", "=", "account.partial.reconcile"),
+        ("xero_credit", "=", credit), ("xero_id", "!=", False)])
+    changes = []
+    for binding in bindings.filtered(lambda b: b.xero_id not in current):
+        partial = env["account.partial.reconcile"].browse(binding.res_id).exists()
+        binding.unlink()  # first: removing the reconciliation must not ask Xero to remove it again
+        if partial:
+            amount = partial.amount
+            partial.unlink()
+            changes.append(env._("allocation of %(amount)s removed (removed in Xero)", amount=amount))
+    return changes
 
 
 class DocumentMapper(Mapper):
@@ -256,7 +301,10 @@ class DocumentMapper(Mapper):
             partials |= receivable.matched_debit_ids | receivable.matched_credit_ids
         mapper = PaymentMapper(self.env, self.connection)
         allocations = AllocationMapper(self.env, self.connection)
-        return [("payment", partials.filtered(mapper.is_payment)),
+        payments = partials.filtered(mapper.is_payment)
+        # what a payment brought beyond these documents goes as an overpayment, after their payments
+        return [("payment", payments),
+                ("overpayment", mapper.payments_of(payments).filtered(lambda p: not p.is_reconciled)),
                 ("allocation", partials.filtered(allocations.is_allocation))]
 
     # -- after the write --------------------------------------------------------------
@@ -596,6 +644,11 @@ class CreditNoteMapper(DocumentImport, DocumentMapper):
     def numbers(self, move):
         return self._numbers(move, "out_refund")
 
+    def after_import(self, move, data):
+        changes = super().after_import(move, data)
+        return changes + follow_removed_allocations(self, f"CreditNotes/{data['CreditNoteID']}",
+                                                    data.get("Allocations"))
+
 
 MAPPERS.update({"invoice": InvoiceMapper, "credit_note": CreditNoteMapper})
 
@@ -628,7 +681,46 @@ class PaymentMapper(Mapper):
 
     def is_payment(self, partial):
         line, other = self.sides(partial)
-        return bool(line) and other.move_id.move_type == "entry"
+        return bool(line) and other.move_id.move_type == "entry" and not self.is_credit_allocation(partial)
+
+    def _binding_of(self, record):
+        return self.env["xero.binding"].sudo().search([
+            ("connection_id", "=", self.connection.id), ("res_model", "=", record._name),
+            ("res_id", "=", record.id)], limit=1)
+
+    def credit_of(self, partial):
+        """The Xero credit ("Overpayments/<id>") of the Odoo payment that ``partial`` applies, when that
+        payment is in Xero as an overpayment or prepayment."""
+        _line, other = self.sides(partial)
+        payment = other.move_id.origin_payment_id if other else None
+        return self._binding_of(payment).xero_credit if payment else False
+
+    def is_credit_allocation(self, partial):
+        """A payment applied to an invoice after the payment went to Xero as an overpayment or
+        prepayment: a Xero allocation of that credit (one already sent as a Xero payment stays one)."""
+        binding = self._binding_of(partial)
+        if binding.xero_id:
+            return bool(binding.xero_credit) and not binding.xero_credit.startswith("CreditNotes/")
+        return bool(self.credit_of(partial))
+
+    def payments_of(self, partials):
+        """The customer receipts and vendor payments on the payment side of ``partials``."""
+        payments = self.env["account.payment"]
+        for partial in partials:
+            _line, other = self.sides(partial)
+            payments |= other.move_id.origin_payment_id
+        return payments.filtered(lambda p: (p.payment_type, p.partner_type) in (("inbound", "customer"),
+                                                                                 ("outbound", "supplier")))
+
+    #: the Xero payments of reconciliations removed in Odoo are deleted (allocations: AllocationMapper)
+    orphan_domain = [("xero_credit", "=", False)]
+
+    def delete_orphan(self, client, binding):
+        client.delete_payment(binding.xero_id, idempotency_key=f"delete-{binding.xero_id}")
+
+    def orphan_messages(self):
+        return (_("Deleted in Xero: the payment was removed in Odoo."),
+                _("The payment was removed in Odoo but Xero refused to delete it: %(error)s"))
 
     def dependencies(self, partials):
         return []
@@ -643,22 +735,19 @@ class PaymentMapper(Mapper):
         move = line.move_id
         if other.move_id.move_type != "entry":
             raise SkipRecord(_("A credit note applied to an invoice: sent as a credit note allocation."))
+        if self.is_credit_allocation(partial):
+            raise SkipRecord(_("The payment is in Xero as an overpayment: sent as an allocation of it."))
         invoice_id = self._xero_id_of(move)
         if not invoice_id:
             raise MappingError(_("%(move)s is not in Xero; send it first.", move=move.display_name))
         journal = other.move_id.origin_payment_id.journal_id or other.move_id.journal_id
-        account = self.connection.xero_account_ids.filtered(lambda a: a.journal_id == journal and a.active)[:1]
-        if not account:
-            raise MappingError(_(
-                "The journal %(journal)s is not mapped to a Xero bank account, so its payments cannot be "
-                "recorded in Xero. Map it in Xero › Configuration › Chart of Accounts.",
-                journal=journal.display_name))
+        bank_account = xero_bank_account(self, journal)
         amount = partial.debit_amount_currency if line == partial.debit_move_id else partial.credit_amount_currency
         key = "CreditNote" if move.move_type in ("out_refund", "in_refund") else "Invoice"
         id_key = "CreditNoteID" if key == "CreditNote" else "InvoiceID"
         values = {
             key: {id_key: invoice_id},
-            "Account": {"Code": account.code} if account.code else {"AccountID": account.xero_id},
+            "Account": bank_account,
             "Date": _d(max(partial.max_date, other.date) if partial.max_date else other.date),
             "Amount": float_round(amount, precision_digits=move.currency_id.decimal_places),
             "Reference": (other.move_id.origin_payment_id.name or other.move_id.ref or other.move_id.name or None),
@@ -706,20 +795,14 @@ class PaymentMapper(Mapper):
         if move.state != "posted":
             raise MappingError(_("%(move)s is not posted in Odoo, so Xero's payment cannot be registered.",
                                  move=move.display_name))
-        account_id = (data.get("Account") or {}).get("AccountID")
-        xero_account = self.connection.with_context(active_test=False).xero_account_ids.filtered(
-            lambda a: a.xero_id == account_id)[:1]
-        if not xero_account.journal_id:
-            raise MappingError(_("Xero's bank account %(account)s is not mapped to an Odoo journal. Map it in Xero › "
-                                 "Configuration › Chart of Accounts.",
-                                 account=xero_account.display_name or (data.get("Account") or {}).get("Code")))
+        journal = odoo_journal(self, data.get("Account"))
         self._keep_xero_rate(move, data)
         before = self._partials(move)
         wizard = self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=move.ids).create({
                 "amount": data.get("Amount") or 0.0,
                 "payment_date": xc.from_xero_date(data.get("Date")),
-                "journal_id": xero_account.journal_id.id,
+                "journal_id": journal.id,
                 "communication": data.get("Reference") or move.name,
             })
         wizard._create_payments()
@@ -767,25 +850,50 @@ class PaymentMapper(Mapper):
 
 
 class AllocationMapper(PaymentMapper):
-    """A credit note applied to an invoice in Odoo = a Xero credit note allocation."""
+    """A credit note applied to an invoice in Odoo = a Xero credit note allocation; a payment
+    applied to an invoice after it went to Xero as an overpayment = an allocation of that
+    overpayment (or prepayment)."""
 
     entity = "Allocations"
     id_key = "AllocationID"
     import_dependencies = ()
-    identity_keys = ("Invoice.InvoiceID", "CreditNote.CreditNoteID", "Amount", "Date")
+    identity_keys = ("Invoice.InvoiceID", "CreditNote.CreditNoteID", "Overpayment.OverpaymentID",
+                     "Prepayment.PrepaymentID", "Amount", "Date")
 
     def changed_since(self, client, since, payloads, params):
-        """Allocations have no list of their own: they are read with their credit notes."""
-        ids = sorted({p["CreditNote"]["CreditNoteID"] for p in payloads if p.get("CreditNote")})
-        for start in range(0, len(ids), 40):
-            where = " OR ".join(f'CreditNoteID==Guid("{i}")' for i in ids[start:start + 40])
-            for note in client.iter_all("CreditNotes", where=where, if_modified_since=since):
-                for allocation in note.get("Allocations") or []:
-                    yield dict(allocation, CreditNote={"CreditNoteID": note["CreditNoteID"]})
+        """Allocations have no list of their own: they are read with their credits."""
+        for credits, key in CREDIT_KEYS.items():
+            ids = sorted({p[key][f"{key}ID"] for p in payloads if p.get(key)})
+            for start in range(0, len(ids), 40):
+                where = " OR ".join(f'{key}ID==Guid("{i}")' for i in ids[start:start + 40])
+                for credit in client.iter_all(credits, where=where, if_modified_since=since):
+                    for allocation in credit.get("Allocations") or []:
+                        yield dict(allocation, **{key: {f"{key}ID": credit[f"{key}ID"]}})
 
     def is_allocation(self, partial):
         debit, credit = partial.debit_move_id.move_id, partial.credit_move_id.move_id
-        return {debit.move_type, credit.move_type} in ({"out_invoice", "out_refund"}, {"in_invoice", "in_refund"})
+        return {debit.move_type, credit.move_type} in ({"out_invoice", "out_refund"}, {"in_invoice", "in_refund"}) \
+            or (bool(self.sides(partial)[0]) and self.is_credit_allocation(partial))
+
+    @staticmethod
+    def _credit_in(payload):
+        """``(collection, id)`` of the credit an allocation payload uses up."""
+        return next(((credits, payload[key][f"{key}ID"]) for credits, key in CREDIT_KEYS.items()
+                     if (payload.get(key) or {}).get(f"{key}ID")), (None, None))
+
+    def binding_values(self, data, payload=None):
+        credits, credit_id = self._credit_in(payload or data)
+        return {"xero_credit": f"{credits}/{credit_id}"} if credits else {}
+
+    orphan_domain = [("xero_credit", "!=", False)]
+
+    def delete_orphan(self, client, binding):
+        credits, credit_id = binding.xero_credit.split("/", 1)
+        client.delete_allocation(credits, credit_id, binding.xero_id)
+
+    def orphan_messages(self):
+        return (_("Removed in Xero: the allocation was removed in Odoo."),
+                _("Xero does not allow removing this allocation (%(error)s); remove it in Xero."))
 
     @mapping("amount", "debit_move_id", "credit_move_id")
     def payment(self, partial):
@@ -793,6 +901,9 @@ class AllocationMapper(PaymentMapper):
             raise SkipRecord(_("Xero allocations cannot be changed; it stays as sent."))
         if not self.is_allocation(partial):
             raise SkipRecord(_("Not a credit note applied to an invoice."))
+        credit = self.credit_of(partial) if self.sides(partial)[1].move_id.move_type == "entry" else None
+        if credit:
+            return self._credit_allocation(partial, credit)
         moves = partial.debit_move_id.move_id | partial.credit_move_id.move_id
         invoice = moves.filtered(lambda m: m.move_type in ("out_invoice", "in_invoice"))
         note = moves - invoice
@@ -809,11 +920,27 @@ class AllocationMapper(PaymentMapper):
             "Date": _d(partial.max_date or invoice.invoice_date),
         }
 
-    @staticmethod
-    def write_record(client, payload, idempotency_key):
-        payload = dict(payload)
-        note_id = payload.pop("CreditNote")["CreditNoteID"]
-        [result] = client.allocate_credit_note(note_id, [payload], idempotency_key=idempotency_key) or [{}]
+    def _credit_allocation(self, partial, credit):
+        line, _other = self.sides(partial)
+        invoice = line.move_id
+        invoice_id = self._xero_id_of(invoice)
+        if not invoice_id:
+            raise MappingError(_("%(move)s is not in Xero; send it first.", move=invoice.display_name))
+        credits, credit_id = credit.split("/", 1)
+        key = CREDIT_KEYS[credits]
+        amount = partial.debit_amount_currency if line == partial.debit_move_id else partial.credit_amount_currency
+        return {
+            "Invoice": {"InvoiceID": invoice_id},
+            key: {f"{key}ID": credit_id},
+            "Amount": float_round(amount, precision_digits=invoice.currency_id.decimal_places),
+            "Date": _d(partial.max_date or invoice.invoice_date),
+        }
+
+    @classmethod
+    def write_record(cls, client, payload, idempotency_key):
+        credits, credit_id = cls._credit_in(payload)
+        payload = {k: v for k, v in payload.items() if k != CREDIT_KEYS[credits]}
+        [result] = client.allocate(credits, credit_id, [payload], idempotency_key=idempotency_key) or [{}]
         return result
 
     def import_create(self, Model, values, data):
@@ -889,3 +1016,4 @@ MAPPERS["receipt"] = ReceiptMapper
 from . import purchase_mapper  # noqa: E402,F401  (registers the purchase order mapper)
 from . import journal_mapper  # noqa: E402,F401  (registers the manual journal mapper)
 from . import group_mapper  # noqa: E402,F401  (registers the contact group mapper)
+from . import credit_mapper  # noqa: E402,F401  (registers the overpayment mapper)

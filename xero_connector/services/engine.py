@@ -270,7 +270,7 @@ class SyncEngine:
         self._delete_orphans()
         log = self._end()
         for follow_entity, follow_records in mapper.followers(records.browse(synced)):
-            if follow_records:
+            if follow_records or self._has_orphans(follow_entity):
                 SyncEngine(self.connection, trigger=self.trigger, commit=self.commit).push(
                     follow_entity, follow_records)
         return log
@@ -324,13 +324,21 @@ class SyncEngine:
             self._write(batch, create=False)
         return [r.id for r in records if bindings[r.id].state == "synced"]
 
+    def _orphans_domain(self, mapper):
+        return [("connection_id", "=", self.connection.id), ("res_model", "=", mapper.model),
+                ("delete_in_xero", "=", True)] + mapper.orphan_domain
+
+    def _has_orphans(self, entity):
+        mapper = MAPPERS[entity](self.env, self.connection)
+        return bool(mapper.delete_orphan) and bool(
+            self.env["xero.binding"].sudo().search_count(self._orphans_domain(mapper), limit=1))
+
     def _delete_orphans(self):
-        """Xero records whose Odoo record was deleted, where Xero lets delete (payments)."""
-        if self.mapper.entity != "Payments":
+        """Xero records whose Odoo record was deleted, where Xero lets delete (payments, allocations)."""
+        if not self.mapper.delete_orphan:
             return
-        orphans = self.Binding.search([("connection_id", "=", self.connection.id),
-                                       ("res_model", "=", self.mapper.model), ("delete_in_xero", "=", True)])
-        for binding in orphans:
+        deleted, refused = self.mapper.orphan_messages()
+        for binding in self.Binding.search(self._orphans_domain(self.mapper)):
             def line(action, state, message, binding=binding):
                 self.counts[action] += 1
                 self.pending_lines.append({
@@ -338,17 +346,16 @@ class SyncEngine:
                     "record_name": binding.xero_number or binding.xero_id, "xero_id": binding.xero_id,
                     "action": action, "state": state, "message": message})
             try:
-                self.client.delete_payment(binding.xero_id, idempotency_key=f"delete-{binding.xero_id}")
+                self.mapper.delete_orphan(self.client, binding)
             except xc.XeroNotFoundError:
                 pass
             except xc.XeroError as exc:
                 if isinstance(exc, (xc.XeroAuthError, xc.XeroForbiddenError)):
                     raise
-                line("error", "error", _("The payment was removed in Odoo but Xero refused to delete it: "
-                                         "%(error)s", error=exc.message))
+                line("error", "error", refused % {"error": exc.message})
                 binding.last_error = exc.message
                 continue
-            line("update", "ok", _("Deleted in Xero: the payment was removed in Odoo."))
+            line("update", "ok", deleted)
             binding.unlink()
 
     def _payload(self, record, lines, binding):
@@ -593,7 +600,7 @@ class SyncEngine:
                 "payload_hash": xc.payload_hash(payload), "push_count": binding.push_count + 1,
                 "state": "synced", "last_sync_date": fields.Datetime.now(), "last_error": False,
                 "last_error_detail": False, "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
-                **self._flags(result)})
+                **self._flags(result), **mapper.binding_values(result, payload)})
             self._line(record, binding, "link", how, xero_id=xero_id)
         return True
 
@@ -778,6 +785,7 @@ class SyncEngine:
             "last_error_detail": False,
             "xero_updated": _xero_time(result.get("UpdatedDateUTC")) or False,
             **self._flags(result),
+            **self.mapper.binding_values(result, item.payload),
         })
         warning = self.mapper.check_result(item.record, result)
         if warning:
@@ -826,7 +834,8 @@ class SyncEngine:
         newest = cursor
         seen_ids = set()
         if not ids:
-            records = self.client.iter_all(mapper.entity, **params)
+            records = (mapper.iter_import(self.client, **params) if mapper.iter_import
+                       else self.client.iter_all(mapper.entity, **params))
         savepoint = self.env.cr.savepoint() if preview else None
         try:
             for chunk in _ichunks(records, IMPORT_CHUNK):
@@ -1029,6 +1038,7 @@ class SyncEngine:
             "last_error": False,
             "need_sync": False,
             **self._flags(data),
+            **self.mapper.binding_values(data),
         }
         if pending:
             values.update(state="pending", payload_hash=False)

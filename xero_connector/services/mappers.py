@@ -339,6 +339,19 @@ class Mapper:
         """What to tell the user when the collision is with another record (None: Xero's words)."""
         return None
 
+    # -- links ---------------------------------------------------------------------
+    def binding_values(self, data, payload=None):
+        """Further values of the link to the Xero record ``data`` (written or read; ``payload``:
+        what was sent) (hook)."""
+        return {}
+
+    #: ``iter_import(client, **params)``: the Xero records an import reads, when not the entity's list
+    iter_import = None
+    #: ``delete_orphan(client, binding)``: deletes in Xero the record of an Odoo record deleted since
+    #: its push (bindings flagged ``delete_in_xero`` and matching ``orphan_domain``); None: never
+    delete_orphan = None
+    orphan_domain = []
+
     # -- creates whose answer was lost ---------------------------------------------
     def changed_since(self, client, since, payloads, params):
         """Xero's records of the entity changed since ``since``: where a lost create would be."""

@@ -77,6 +77,8 @@ ENTITY_SCOPES = {  # Xero entity -> the scope it needs; a new entity adds a row 
     "Attachments": "accounting.attachments",  # files of invoices, bills, credit notes, purchase orders
     "ManualJournals": "accounting.manualjournals",
     "ContactGroups": "accounting.contacts",
+    "Overpayments": "accounting.payments",
+    "Prepayments": "accounting.payments",
 }
 # The broad scopes that the granular ones replace (refused to apps created since 2026-03-02).
 RETIRED_SCOPES = ("accounting.transactions", "accounting.transactions.read")
@@ -391,6 +393,10 @@ ENTITIES = {
     # not paged, no If-Modified-Since (a group has no UpdatedDateUTC); written one at a time
     "ContactGroups": {"item": "ContactGroup", "envelope": "ContactGroups", "get": "get_contact_groups",
                       "paged": False, "no_since": True},
+    "Overpayments": {"item": "Overpayment", "envelope": "Overpayments", "get": "get_overpayments", "paged": True,
+                     "unitdp": True},
+    "Prepayments": {"item": "Prepayment", "envelope": "Prepayments", "get": "get_prepayments", "paged": True,
+                    "unitdp": True},
     "Payments": {
         "item": "Payment", "envelope": "Payments", "param": "payments", "get": "get_payments",
         "create": "create_payments", "paged": True,
@@ -734,10 +740,21 @@ class XeroClient:
 
     def allocate_credit_note(self, credit_note_id, allocations, *, idempotency_key):
         """Allocate a credit note to invoices: ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``."""
+        return self.allocate("CreditNotes", credit_note_id, allocations, idempotency_key=idempotency_key)
+
+    def allocate(self, credits, credit_id, allocations, *, idempotency_key):
+        """Allocate a credit (``credits``: CreditNotes, Overpayments, Prepayments) to invoices:
+        ``[{"Invoice": {"InvoiceID"}, "Amount", "Date"}]``; Xero's echo of each."""
         body = accounting_models.Allocations(allocations=[to_model("Allocation", a, self._) for a in allocations])
-        data, _h = self._call("create_credit_note_allocation", self.tenant_id, credit_note_id, body,
+        data, _h = self._call(ALLOCATION_METHODS[credits][0], self.tenant_id, credit_id, body,
                               summarize_errors=False, idempotency_key=idempotency_key)
         return to_dict(data).get("Allocations") or []
+
+    def delete_allocation(self, credits, credit_id, allocation_id):
+        """Remove one allocation of a credit note, overpayment or prepayment (Xero answers it
+        with ``IsDeleted``)."""
+        data, _h = self._call(ALLOCATION_METHODS[credits][1], self.tenant_id, credit_id, allocation_id)
+        return to_dict(data) or {}
 
     def add_currency(self, code, *, idempotency_key):
         """Add (subscribe the organisation to) a currency: ``PUT /Currencies``; returns Xero's echo."""
@@ -883,10 +900,20 @@ def _retry_after(headers):
         return 60.0
 
 
+# credits -> (SDK method allocating them, SDK method removing an allocation)
+ALLOCATION_METHODS = {
+    "CreditNotes": ("create_credit_note_allocation", "delete_credit_note_allocations"),
+    "Overpayments": ("create_overpayment_allocations", "delete_overpayment_allocations"),
+    "Prepayments": ("create_prepayment_allocations", "delete_prepayment_allocations"),
+}
 # SDK methods that are no entity's get/create/upsert/delete -> the entity whose scope they need
 _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "Invoices",
                     "create_credit_note_allocation": "Allocations", "delete_payment": "Payments",
                     "create_payment": "Payments", "create_currency": "Currencies",
+                    "delete_credit_note_allocations": "Allocations",
+                    "create_overpayment_allocations": "Overpayments",
+                    "delete_overpayment_allocations": "Overpayments",
+                    "create_prepayment_allocations": "Prepayments", "delete_prepayment_allocations": "Prepayments",
                     "update_manual_journal": "ManualJournals",
                     "create_contact_group": "ContactGroups", "update_contact_group": "ContactGroups",
                     "create_contact_group_contacts": "ContactGroups", "delete_contact_group_contact": "ContactGroups",
@@ -901,7 +928,8 @@ _ENTITY_WORDS = {"Organisation": _lt("the organisation's settings"), "Accounts":
                  "PurchaseOrders": _lt("purchase orders"), "Payments": _lt("payments"),
                  "BankTransactions": _lt("bank transactions (receipts)"),
                  "Attachments": _lt("attachments (files of documents)"), "Currencies": _lt("currencies"),
-                 "ManualJournals": _lt("manual journals"), "ContactGroups": _lt("contact groups")}
+                 "ManualJournals": _lt("manual journals"), "ContactGroups": _lt("contact groups"),
+                 "Overpayments": _lt("overpayments"), "Prepayments": _lt("prepayments")}
 
 
 def _entity_of_method(method_name):

@@ -8,3 +8,4 @@ from . import test_currencies  # noqa: E402
 from . import test_translations
 from . import test_tracking
 from . import test_journals_groups
+from . import test_overpayments  # noqa: E402

@@ -73,7 +73,7 @@ class TestMappingRules(ConnectedXeroCase):
         mappings = self.env["xero.mapping"]._ensure_all(self.connection)
         self.assertEqual(sorted(mappings.mapped("entity")),
                          ["allocation", "contact", "contact_group", "credit_note", "invoice", "manual_journal",
-                          "payment", "product", "purchase_order", "receipt"])
+                          "overpayment", "payment", "product", "purchase_order", "receipt"])
         lines = {(l.field_id.name, l.xero_field, l.direction) for l in self.product_mapping.line_ids}
         self.assertNotIn("Code", {line[1] for line in lines})  # the item code is the connector's own
         self.assertIn(("standard_price", "PurchaseDetails.UnitPrice", "both"), lines)

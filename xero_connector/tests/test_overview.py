@@ -132,7 +132,7 @@ class TestSyncOverview(ConnectedXeroCase):
         self.connection.invalidate_recordset()
         self.assertEqual(len(self.Overview.search([("connection_id", "=", self.connection.id)])),
                          len(self.connection.mapping_ids))
-        self.assertEqual(len(self.connection.mapping_ids), 10)
+        self.assertEqual(len(self.connection.mapping_ids), 11)
 
     def test_many_bindings_in_few_queries(self):
         """100,000 links: the figures are SQL aggregates, read in a handful of queries."""

@@ -15,6 +15,7 @@ from .invoices import Invoices
 from .items import Items
 from .manualjournals import ManualJournals
 from .organisation import Organisation
+from .overpayments import Overpayments, Prepayments
 from .payments import Payments
 from .purchaseorders import PurchaseOrders
 from .taxrates import TaxRates
@@ -23,5 +24,5 @@ from .tracking import TrackingCategories
 RESOURCES = {r.path.lower(): r for r in (
     Contacts(), Items(), Organisation(), Accounts(), TaxRates(), BrandingThemes(),
     Invoices(), Payments(), CreditNotes(), PurchaseOrders(), BankTransactions(), Currencies(), TrackingCategories(),
-    ManualJournals(), ContactGroups())}
+    ManualJournals(), ContactGroups(), Overpayments(), Prepayments())}
 COLLECTIONS = {r.plural.lower(): r for r in RESOURCES.values() if hasattr(r, "seed")}

@@ -22,8 +22,9 @@ base currency; missing, it is 1 (Xero takes XE.com's day rate: the sandbox has n
 
 Money paid or credited is derived, never stored by hand: :func:`reconcile` recomputes
 every invoice's and credit note's ``AmountPaid``/``AmountCredited``/``AmountDue``/
-``RemainingCredit``, ``Payments``/``CreditNotes``/``Allocations`` and PAID status from the
-Payments store and the credit notes' allocations.
+``RemainingCredit``, ``Payments``/``CreditNotes``/``Overpayments``/``Prepayments``/
+``Allocations`` and PAID status from the Payments store and the allocations of credit notes,
+overpayments and prepayments (these count as paid on the invoice, credit notes as credited).
 """
 
 import copy
@@ -58,6 +59,8 @@ CONTACT_KEYS = ("ContactID", "ContactNumber", "Name")
 ARCHIVED_CONTACT = ("The contact with the specified contact details has been archived. The contact must be "
                     "un-archived before creating new invoices or credit notes.")
 TWO = Decimal("0.01")
+#: the credits allocated to invoices besides credit notes: plural -> id field
+CREDIT_PLURALS = {"Overpayments": "OverpaymentID", "Prepayments": "PrepaymentID"}
 
 
 # ---------------------------------------------------------------- numbers and dates
@@ -318,11 +321,15 @@ def reconcile(ctx):
                         or (pay.get("CreditNote") or {}).get("CreditNoteID") in credit_notes)]:
         del payments[pid]
     live = [p for p in payments.values() if p.get("Status") == "AUTHORISED"]
-    for note in credit_notes.values():
+    for note in [*credit_notes.values(), *_credits(ctx)]:
         note["Allocations"] = [a for a in note.get("Allocations", [])
                                if (a.get("Invoice") or {}).get("InvoiceID") in invoices]
     for invoice in invoices.values():
         _reconcile_invoice(ctx, invoice, live)
+    for credit in _credits(ctx):
+        _settle(ctx, credit, [], credit.get("Allocations", []), credit=True, plural=None)
+        if not credit["Allocations"]:
+            del credit["Allocations"]
     for note in credit_notes.values():
         paid = [p for p in live if (p.get("CreditNote") or {}).get("CreditNoteID") == note["CreditNoteID"]]
         _settle(ctx, note, paid, note.get("Allocations", []), credit=True)
@@ -340,12 +347,18 @@ def _reconcile_invoice(ctx, invoice, live=None):
     paid = [p for p in live if (p.get("Invoice") or {}).get("InvoiceID") == invoice["InvoiceID"]]
     credits = [(n, a) for n in ctx.store("CreditNotes").values() for a in n.get("Allocations", [])
                if a["Invoice"]["InvoiceID"] == invoice["InvoiceID"]]
-    _settle(ctx, invoice, paid, [a for _, a in credits])
+    ahead = {plural: [(c, a) for c in ctx.store(plural).values() for a in c.get("Allocations", [])
+                      if a["Invoice"]["InvoiceID"] == invoice["InvoiceID"]] for plural in CREDIT_PLURALS}
+    # money received ahead of or beyond invoices pays them (AmountPaid), as payments do
+    _settle(ctx, invoice, paid + [a for pairs in ahead.values() for _, a in pairs], [a for _, a in credits])
     invoice["Payments"] = [_payment_ref(p) for p in paid]
     invoice["CreditNotes"] = [{"CreditNoteID": n["CreditNoteID"], "CreditNoteNumber": n.get("CreditNoteNumber"),
                                "Date": a.get("Date"), "Total": n.get("Total"), "AppliedAmount": a["Amount"]}
                               for n, a in credits]
-    for name in ("Payments", "CreditNotes"):
+    for plural, id_field in CREDIT_PLURALS.items():
+        invoice[plural] = [{id_field: c[id_field], "Date": a.get("Date"), "Total": c.get("Total"),
+                            "AppliedAmount": a["Amount"]} for c, a in ahead[plural]]
+    for name in ("Payments", "CreditNotes", *CREDIT_PLURALS):
         if not invoice[name]:
             del invoice[name]
 
@@ -355,7 +368,12 @@ def _payment_ref(payment):
             if payment.get(k) is not None}
 
 
-def _settle(ctx, doc, payments, allocations, credit=False):
+def _credits(ctx):
+    """Overpayments and prepayments (credits that only allocations use up)."""
+    return [c for plural in CREDIT_PLURALS for c in ctx.store(plural).values()]
+
+
+def _settle(ctx, doc, payments, allocations, credit=False, plural=""):
     """Set the paid/credited amounts of one document; PAID when nothing is left."""
     paid = _sum(p["Amount"] for p in payments)
     allocated = _sum(a["Amount"] for a in allocations)
@@ -381,6 +399,8 @@ def _settle(ctx, doc, payments, allocations, credit=False):
     after = (doc.get("Status"), doc.get("AmountPaid"), doc.get("AmountCredited"), doc.get("RemainingCredit"))
     if before != after and before[0] is not None and ctx.now:
         doc["UpdatedDateUTC"] = wire.ms_date(ctx.now)
+        if plural is None:
+            return  # Xero has no webhooks for overpayments and prepayments
         webhooks.record(ctx, "CreditNotes" if credit else "Invoices",
                         doc["CreditNoteID"] if credit else doc["InvoiceID"], created=False, if_not_queued=True,
                         document=doc)
@@ -462,6 +482,10 @@ class Document(Collection):
 
     transitions = {}
 
+    def line_account_statuses(self, doc):
+        """The statuses in which ``doc``'s lines need an account."""
+        return self.posted_statuses
+
     def settled_amount(self, doc):
         return Decimal(str(doc.get("AmountPaid") or 0)) + Decimal(str(doc.get("AmountCredited") or 0))
 
@@ -515,7 +539,7 @@ class Document(Collection):
                 for t in line.get("Tracking") or []}
         totals, line_errors = compute_lines(
             ctx, candidate, lines, sales=self.is_sales(candidate),
-            allow_discount=kind in self.discount_types, account_statuses=self.posted_statuses,
+            allow_discount=kind in self.discount_types, account_statuses=self.line_account_statuses(candidate),
             kept_options=frozenset(kept))
         errors += line_errors
         candidate.update(totals)
