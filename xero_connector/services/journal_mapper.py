@@ -190,8 +190,9 @@ class ManualJournalMapper(DocumentMapper):
         odoo_tax = sum(move.line_ids.filtered("tax_line_id").mapped("balance"))
         digits = move.company_id.currency_id.decimal_places
         if float_compare(xero_tax, odoo_tax, precision_digits=digits):
+            odoo_text, xero_text = ("%.*f" % (digits, amount) for amount in (odoo_tax, xero_tax))
             raise MappingError(_("Odoo computes %(odoo)s of tax on this journal, Xero %(xero)s; check the tax "
-                                 "mapping of its lines.", odoo=f"{odoo_tax:.{digits}f}", xero=f"{xero_tax:.{digits}f}"))
+                                 "mapping of its lines.", odoo=odoo_text, xero=xero_text))
 
     def import_create(self, Model, values, data):
         move = Model.create(values)
