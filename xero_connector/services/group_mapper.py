@@ -170,12 +170,12 @@ def _member_call(call, gone_ok=False):
 def _membership_done(engine, partner, binding, group_id, added, error, label):
     if error:
         binding.need_sync = True  # the next push of this contact tries again
-        engine._line(partner, binding, "warning", _(
+        engine._line(partner, binding, "warning", engine.env._(
             "Contact group '%(group)s' not updated in Xero: %(error)s. The next push tries again.",
             group=label, error=error), state="warning")
         return
     known = set((binding.xero_group_ids or "").split())
     known = known | {group_id} if added else known - {group_id}
     binding.xero_group_ids = " ".join(sorted(known)) or False
-    engine._line(partner, binding, "update", _("Added to the Xero contact group '%(group)s'.", group=label)
-                 if added else _("Removed from the Xero contact group '%(group)s'.", group=label))
+    engine._line(partner, binding, "update", engine.env._("Added to the Xero contact group '%(group)s'.", group=label)
+                 if added else engine.env._("Removed from the Xero contact group '%(group)s'.", group=label))
