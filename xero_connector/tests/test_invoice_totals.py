@@ -93,9 +93,12 @@ class TestInvoiceTotals(AccountingXeroCase):
         self.assertEqual(new.xero_sync_state, "synced")
         self.assertEqual(old.xero_sync_state, "error")
         self.assertIn("period lock date", old.xero_last_error)
+        # refused alone, then mended in Xero only (the same record, payload and batch): the retry is
+        # a new request, not a replay of the refusal Xero keeps under the old Idempotency-Key
+        old.action_xero_sync()
+        old.invalidate_recordset()
+        self.assertEqual(old.xero_sync_state, "error")
         self.sandbox.call("POST", f"tenants/{self.tenant_id}/organisation", json={"PeriodLockDate": None})
-        # mended in Xero only (the payload is the same): the retry is a new request, not a replay of
-        # the refusal that Xero keeps under the old Idempotency-Key for minutes
         old.action_xero_sync()
         old.invalidate_recordset()
         self.assertEqual(old.xero_sync_state, "synced", old.xero_last_error)
