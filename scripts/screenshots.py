@@ -168,6 +168,8 @@ def screens(ids):
          "Xero", HISTORY),
         ("screenshot_sync_wizard.png", XERO, [overview, ("xero_connector.action_xero_sync_wizard", ".modal .o_form_view")],
          None, None),
+        ("screenshot_parity.png", XERO, [(_form("xero.parity.report", ids["parity"]),
+                                          ".o_form_view .o_notebook .o_data_row")], None, None),
         ("screenshot_sync_log.png", XERO, [(_form("xero.sync.log", ids["log"]), ".o_form_view .o_form_sheet .o_data_row")],
          None, None),
     ]
@@ -176,7 +178,7 @@ def screens(ids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--ids", required=True, help="JSON: connection, partner, invoice, log ids")
+    parser.add_argument("--ids", required=True, help="JSON: connection, partner, invoice, parity, log ids")
     parser.add_argument("--out", required=True)
     parser.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser")
                         or shutil.which("google-chrome") or "chromium")

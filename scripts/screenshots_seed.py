@@ -1,9 +1,12 @@
 # Run inside `odoo-bin shell` by scripts/screenshots.sh, after scripts/demo_setup.py: gives the
 # demo's screens something to show.  The contacts ticked by demo_setup.py are sent to Xero (one
 # of them twice, after an edit: two lines of sync history), two products with codes and one
-# without (a failure, with its cause), four posted invoices sent to Xero and a queued background
-# run.  Prints the ids the screenshots use.
+# without (a failure, with its cause), four posted invoices sent to Xero, a queued background run,
+# and a parity report of this month that finds a fifth invoice never sent.  Prints the ids the
+# screenshots use.
 import json
+
+from odoo import fields
 
 admin = env.ref("base.user_admin")
 env = env(user=admin)  # noqa: F821 (the shell's env), as the demo's administrator
@@ -47,6 +50,15 @@ moves.xero_allow_sync = True
 moves[:3].action_xero_sync()
 moves[3:].action_xero_sync()  # a second run
 
+# one more posted invoice, never sent: the parity report of this month lists it as a difference
+unsent = env["account.move"].create({"move_type": "out_invoice", "partner_id": partners[1 % len(partners)].id,
+                                     "invoice_line_ids": [line(chair, 2)]})
+unsent.action_post()
+today = fields.Date.context_today(unsent)
+parity = env["xero.parity.report"].create({"connection_id": connection.id, "date_from": today.replace(day=1),
+                                           "date_to": today})
+parity.action_compute()
+
 # a background run queued from the sync wizard (the server's cron runs it)
 wizard = env["xero.sync.wizard"].create({"connection_id": connection.id})
 wizard.action_run()
@@ -54,6 +66,6 @@ env.cr.commit()
 
 log = env["xero.sync.log"].search([("entity", "=", "product"), ("count_failed", ">", 0)], order="id desc", limit=1)
 print("XC_SHOTS " + json.dumps({
-    "connection": connection.id, "partner": partner.id, "invoice": moves[0].id,
+    "connection": connection.id, "partner": partner.id, "invoice": moves[0].id, "parity": parity.id,
     "log": log.id or env["xero.sync.log"].search([], order="id desc", limit=1).id,
 }))

@@ -1,6 +1,6 @@
 """Xero tracking categories <-> Odoo analytic plans and accounts, and documents' line tracking both ways."""
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from ..services import xero_client as xc
 from ..services.engine import SyncEngine
@@ -83,6 +83,16 @@ class TestTracking(AccountingXeroCase):
         self.assertEqual(self.env["xero.tracking.option"].search_count(
             [("connection_id", "=", self.connection.id)]), 4)
         self.assertEqual(self.option("East").analytic_account_id, east)
+
+    def test_setup_import_needs_no_analytic_rights(self):
+        """The demo's administrator, like most, has no Analytic Accounting rights: the accounting
+        set-up import (which imports the tracking categories) still maps them by name."""
+        admin = new_test_user(self.env, "xero_setup_admin", groups="base.group_system,account.group_account_manager,"
+                              "xero_connector.group_xero_manager")
+        self.assertFalse(admin.has_group("analytic.group_analytic_accounting"))
+        self.connection.with_user(admin).action_import_accounting_setup()
+        self.assertEqual(self.category("Region").plan_id, self.region_plan)
+        self.assertEqual(self.option("North").analytic_account_id, self.north)
 
     def test_invoice_lines_carry_tracking(self):
         self.mapped()
