@@ -253,26 +253,27 @@ class XeroConnectionTracking(models.Model):
         Option = self.env["xero.tracking.option"].with_context(active_test=False)
         categories = {c.xero_id: c for c in Category.search([("connection_id", "=", self.id)])}
         seen_categories, seen_options = set(), set()
+
+        def upsert(Model, existing, seen, given, id_key, **parent):
+            """The category or option ``given`` by Xero: its copy updated, or created with ``parent``."""
+            xero_id = given[id_key]
+            seen.add(xero_id)
+            values = {"name": given.get("Name") or xero_id, "status": given.get("Status") or "ACTIVE"}
+            record = existing.get(xero_id)
+            if record:
+                self._tracking_changed(record, values, note)
+            else:
+                record = Model.create(dict(values, xero_id=xero_id, **parent))
+                note(record, "create", _("Imported from Xero."))
+            return record
+
         data = client.iter_all("TrackingCategories", include_archived=True)
         for given in data:
-            seen_categories.add(given["TrackingCategoryID"])
-            values = {"name": given.get("Name") or given["TrackingCategoryID"], "status": given.get("Status") or "ACTIVE"}
-            category = categories.get(given["TrackingCategoryID"])
-            if category:
-                self._tracking_changed(category, values, note)
-            else:
-                category = Category.create(dict(values, connection_id=self.id, xero_id=given["TrackingCategoryID"]))
-                note(category, "create", _("Imported from Xero."))
+            category = upsert(Category, categories, seen_categories, given, "TrackingCategoryID",
+                              connection_id=self.id)
             options = {o.xero_id: o for o in category.option_ids}
             for opt in given.get("Options") or []:
-                seen_options.add(opt["TrackingOptionID"])
-                values = {"name": opt.get("Name") or opt["TrackingOptionID"], "status": opt.get("Status") or "ACTIVE"}
-                option = options.get(opt["TrackingOptionID"])
-                if option:
-                    self._tracking_changed(option, values, note)
-                else:
-                    note(Option.create(dict(values, category_id=category.id, xero_id=opt["TrackingOptionID"])),
-                         "create", _("Imported from Xero."))
+                upsert(Option, options, seen_options, opt, "TrackingOptionID", category_id=category.id)
         for record in list(categories.values()) + list(Option.search([("connection_id", "=", self.id)])):
             seen = seen_categories if record._name == "xero.tracking.category" else seen_options
             if record.xero_id not in seen and record.status != "DELETED":

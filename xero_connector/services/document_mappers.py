@@ -207,13 +207,19 @@ class DocumentMapper(Mapper):
             raise MappingError(_("%(move)s has no line with an amount.", move=move.display_name))
         return {"LineItems": lines}
 
-    def _line(self, move, line):
+    def _account_code(self, line, label):
+        """The Xero code of the line's account; an error naming the line (``label`` without a name)
+        when the account is not mapped."""
         code = self.connection._xero_account_code(line.account_id)
         if not code:
             raise MappingError(_(
                 "The Odoo account %(account)s (line '%(line)s') is not mapped to a Xero account. Map it "
                 "in Xero › Configuration › Chart of Accounts.", account=line.account_id.display_name,
-                line=line.name or line.product_id.display_name))
+                line=line.name or label))
+        return code
+
+    def _line(self, move, line):
+        code = self._account_code(line, line.product_id.display_name)
         values = {
             "Description": line.name or line.product_id.display_name or "-",
             "Quantity": line.quantity,

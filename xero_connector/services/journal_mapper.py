@@ -99,12 +99,7 @@ class ManualJournalMapper(DocumentMapper):
         for line in move.line_ids.sorted(lambda l: (l.sequence, l.id)):
             if line.display_type in ("line_section", "line_note") or (taxed and line.tax_line_id):
                 continue  # with taxes, Xero computes the tax lines itself
-            code = self.connection._xero_account_code(line.account_id)
-            if not code:
-                raise MappingError(_(
-                    "The Odoo account %(account)s (line '%(line)s') is not mapped to a Xero account. Map it "
-                    "in Xero › Configuration › Chart of Accounts.", account=line.account_id.display_name,
-                    line=line.name or line.account_id.display_name))
+            code = self._account_code(line, line.account_id.display_name)
             values = {"Description": line.name or None, "AccountCode": code,
                       "LineAmount": float_round(line.balance, precision_digits=2)}
             if taxed:

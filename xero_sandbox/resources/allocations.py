@@ -19,7 +19,7 @@ import uuid
 from decimal import Decimal
 
 from .. import wire
-from .base import parse_body, parse_bool
+from .base import no_data, parse_body, parse_bool
 from .documents import dec, lock_errors, num, parse_date, reconcile, rnd, today
 
 
@@ -56,9 +56,7 @@ class Allocating:
         if isinstance(body, dict) and elements is None and body.get("Invoice"):
             elements = [body]
         if not isinstance(elements, list) or not elements:
-            return wire.Response.json(400, wire.api_exception(
-                17, "NoDataProcessedException", "No data has been processed for this endpoint. This endpoint is "
-                "expecting Allocation data to be specifed in the request body."))
+            return no_data("Allocation")
         results = [self._allocate_one(ctx, credit, element) for element in elements]
         if parse_bool(req.query.get("summarizeerrors"), True):
             failed = [echo for echo, ok in results if not ok]

@@ -65,6 +65,13 @@ def bad_request(message):
     return wire.Response.json(400, wire.validation_exception(message))
 
 
+def no_data(what):
+    """Xero's 400 for a body without the elements the endpoint expects (``what``: "Invoice", "Contact")."""
+    return wire.Response.json(400, wire.api_exception(
+        17, "NoDataProcessedException", "No data has been processed for this endpoint. This endpoint is "
+        f"expecting {what} data to be specifed in the request body."))
+
+
 def field_label(name):
     """``ContactNumber`` -> ``Contact Number`` (for messages)."""
     return re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", name)
@@ -270,10 +277,7 @@ class Collection:
             return invalid
         elements = self.elements(body)
         if not elements:
-            return wire.Response.json(400, wire.api_exception(
-                17, "NoDataProcessedException",
-                "No data has been processed for this endpoint. This endpoint is expecting "
-                f"{self.singular.capitalize()} data to be specifed in the request body."))
+            return no_data(self.singular.capitalize())
         if target is not None:
             elements = elements[:1]
         results = [self._write_one(ctx, element, mode, target) for element in elements]

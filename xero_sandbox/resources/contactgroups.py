@@ -12,7 +12,7 @@ Messages Xero does not document are marked ``(wording not documented)``.
 """
 
 from .. import wire
-from .base import Collection, parse_body
+from .base import Collection, no_data, parse_body
 
 MAX_GROUPS = 100
 
@@ -69,9 +69,7 @@ class ContactGroups(Collection):
             return invalid
         given = body.get("Contacts") if isinstance(body, dict) else None
         if not isinstance(given, list) or not given:
-            return wire.Response.json(400, wire.api_exception(
-                17, "NoDataProcessedException", "No data has been processed for this endpoint. This endpoint is "
-                "expecting Contact data to be specifed in the request body."))
+            return no_data("Contact")
         contacts = ctx.store("Contacts")
         found, errors = [], []
         for item in given:

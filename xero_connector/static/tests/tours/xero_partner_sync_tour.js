@@ -2,9 +2,10 @@
 
 import { registry } from "@web/core/registry";
 
-// Open a partner, tick "Allow Xero Sync", press "Sync to Xero", see the Xero ID.
-registry.category("web_tour.tours").add("xero_connector_partner_sync", {
-    steps: () => [
+// The steps on the Xero tab of a record not in Xero yet: tick "Allow Xero Sync", press
+// "Sync to Xero", see it synced (shared with the other records' sync tours).
+export function syncFromXeroTabSteps() {
+    return [
         {
             content: "Open the Xero tab",
             trigger: ".o_notebook .nav-link[name='xero']",
@@ -28,6 +29,13 @@ registry.category("web_tour.tours").add("xero_connector_partner_sync", {
             content: "Xero says it is synced",
             trigger: ".o_field_widget[name='xero_sync_state'] .badge:contains('Synced')",
         },
+    ];
+}
+
+// Open a partner, tick "Allow Xero Sync", press "Sync to Xero", see the Xero ID.
+registry.category("web_tour.tours").add("xero_connector_partner_sync", {
+    steps: () => [
+        ...syncFromXeroTabSteps(),
         {
             content: "The Xero ID is shown",
             trigger: ".o_field_widget[name='xero_id'] span",
