@@ -197,7 +197,8 @@ def pull_memberships(engine):
     """Bring each linked group's membership changes made in Xero onto the linked partners' tags:
     one read per group, never one per contact."""
     Binding = engine.Binding
-    tag_links = Binding.search([("connection_id", "=", engine.connection.id), ("res_model", "=", "res.partner.category"),
+    tag_links = Binding.search([("connection_id", "=", engine.connection.id),
+                                ("res_model", "=", "res.partner.category"),
                                 ("xero_id", "!=", False), ("xero_status", "!=", "DELETED")])
     tags = engine.env["res.partner.category"].with_context(active_test=False)
     for link in tag_links:
@@ -215,13 +216,16 @@ def pull_memberships(engine):
                 "Members of the Xero contact group not read: %(error)s. The next import tries again.",
                 error=exc.message), state="warning")
             continue
-        _apply_members(engine, tag, link, {c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID")})
+        members = {c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID")}
+        _apply_members(engine, tag, link, members)
 
 
 def _apply_members(engine, tag, link, members):
-    group_id, Binding = link.xero_id, engine.Binding
-    domain = [("connection_id", "=", engine.connection.id), ("res_model", "=", "res.partner"), ("xero_id", "!=", False)]
-    bindings = Binding.search(domain + ["|", ("xero_id", "in", sorted(members)), ("xero_group_ids", "ilike", group_id)])
+    group_id = link.xero_id
+    # the members, and the contacts Odoo last knew in the group: bounded by the group, not the database
+    bindings = engine.Binding.search([
+        ("connection_id", "=", engine.connection.id), ("res_model", "=", "res.partner"), ("xero_id", "!=", False),
+        "|", ("xero_id", "in", sorted(members)), ("xero_group_ids", "ilike", group_id)])
     unlinked = len(members - set(bindings.mapped("xero_id")))
     if unlinked:
         engine._line(tag, link, "skip", engine.env._(
@@ -241,10 +245,12 @@ def _apply_members(engine, tag, link, members):
             continue  # both sides agree already
         if binding.need_sync:
             engine._line(partner, binding, "skip", engine.env._(
-                "Tag '%(tag)s' kept as in Odoo: the contact %(change)s, but its tags were changed in Odoo since "
-                "its last push; the next push sends Odoo's side.", tag=tag.name,
-                change=engine.env._("joined the Xero contact group in Xero") if in_xero
-                else engine.env._("left the Xero contact group in Xero")), state="warning")
+                "Tag '%(tag)s' kept as in Odoo: the contact joined the Xero contact group in Xero, but its tags "
+                "were changed in Odoo since its last push; the next push sends Odoo's side.", tag=tag.name)
+                if in_xero else engine.env._(
+                "Tag '%(tag)s' kept as in Odoo: the contact left the Xero contact group in Xero, but its tags "
+                "were changed in Odoo since its last push; the next push sends Odoo's side.", tag=tag.name),
+                state="warning")
             continue
         (joined if in_xero else left)[binding] = partner
     _write_tag(engine, tag, joined, True)
