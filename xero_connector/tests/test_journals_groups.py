@@ -379,3 +379,8 @@ class TestContactGroups(_XeroWrites, AccountingXeroCase):
         self.assertEqual(job.state, "done", job.message)
         partner = self.linked("res.partner", eve["ContactID"])
         self.assertEqual(partner.category_id.name, "VIP")  # groups are read after contacts: Eve is linked by then
+        # Fetch & Match reads the members too
+        self.xero_membership(group_id, remove=[eve["ContactID"]])
+        log = SyncEngine(self.connection).fetch_and_match("contact_group")
+        self.assertFalse(partner.category_id)
+        self.assertIn("Removed from tag 'VIP'", log.line_ids.filtered(lambda l: l.res_model == "res.partner").message)
