@@ -159,7 +159,10 @@ class XeroSyncJob(models.Model):
         if self.res_model and self.res_ids:
             entities = entities or [self.env[self.res_model]._xero_entity]
         directions = ["export", "import"] if self.direction == "both" else [self.direction]
-        return [(entity, direction) for direction in directions for entity in entities
+        # imported, contact groups come after contacts: the members they read back are linked by then
+        imports = sorted(entities, key=lambda e: e == "contact_group" and "contact" in entities)
+        return [(entity, direction) for direction in directions
+                for entity in (imports if direction == "import" else entities)
                 if direction == "export" or MAPPERS[entity].entity not in ("Allocations",)]
 
     def _run(self):

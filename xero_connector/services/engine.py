@@ -862,6 +862,8 @@ class SyncEngine:
                     self.env.invalidate_all()
             if mapper.full_fetch and not ids:
                 self._import_deletions(seen_ids)
+            if not preview:
+                mapper.after_pull(self)  # e.g. contact groups: their members, read back
             if not ids and not window and not until and not preview:
                 self._index_complete(newest)  # everything was read: the index is whole
         except xc.XeroError as exc:
@@ -1121,6 +1123,7 @@ class SyncEngine:
         # page by page: memory stays one page, whatever the organisation holds
         _seen, newest = self._index_read(self.client.iter_all(mapper.entity, **self._list_params()), each=match)
         self._index_complete(newest)
+        mapper.after_pull(self)
         for data in would_create_odoo[:MAX_REPORT_LINES]:
             self.pending_lines.append({
                 "log_id": self.log.id, "res_model": mapper.model, "res_id": False,

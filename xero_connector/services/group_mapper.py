@@ -9,6 +9,13 @@ Membership follows the partners pushed: after a contact push, each pushed partne
 linked to a Xero group are compared with the groups the connection last put it in (kept on its
 link), and only the difference is written: one ``PUT /ContactGroups/{id}/Contacts`` per group for
 the partners added (up to 50 a call), one ``DELETE`` per partner removed.
+
+Membership also comes back: an import (or Fetch & Match) of contact groups whose rule updates
+(Import & Update, Update) reads each linked group once (``GET /ContactGroups/{id}`` lists its
+members; at most 100 groups) and, for linked contacts whose group changed in Xero since Odoo last
+knew it, adds or removes the tag.  The link's groups follow what Xero has, so the next push sends
+nothing back; a partner whose tags changed in Odoo since its last push keeps Odoo's side (its
+next push sends it).  Members not linked to an Odoo contact are left alone.
 """
 
 import hashlib
@@ -64,6 +71,10 @@ class ContactGroupMapper(Mapper):
 
     def odoo_match_values(self, tag):
         return {"name": _norm_text(tag.name)}
+
+    def after_pull(self, engine):
+        if engine.mapping.import_mode in ("import_update", "update"):  # plain Import only creates tags
+            pull_memberships(engine)
 
     def xero_match_values(self, data):
         return {"name": _norm_text(data.get("Name"))}
@@ -179,3 +190,82 @@ def _membership_done(engine, partner, binding, group_id, added, error, label):
     binding.xero_group_ids = " ".join(sorted(known)) or False
     engine._line(partner, binding, "update", engine.env._("Added to the Xero contact group '%(group)s'.", group=label)
                  if added else engine.env._("Removed from the Xero contact group '%(group)s'.", group=label))
+
+
+# ------------------------------------------------------------------ Xero -> Odoo membership
+def pull_memberships(engine):
+    """Bring each linked group's membership changes made in Xero onto the linked partners' tags:
+    one read per group, never one per contact."""
+    Binding = engine.Binding
+    tag_links = Binding.search([("connection_id", "=", engine.connection.id),
+                                ("res_model", "=", "res.partner.category"),
+                                ("xero_id", "!=", False), ("xero_status", "!=", "DELETED")])
+    tags = engine.env["res.partner.category"].with_context(active_test=False)
+    for link in tag_links:
+        tag = tags.browse(link.res_id).exists()
+        if not tag or not tag.active:
+            continue  # archived in Odoo: its group goes on the next push
+        try:
+            group = engine.client.get_contact_group(link.xero_id)
+        except (xc.XeroAuthError, xc.XeroForbiddenError, xc.XeroRateLimitError):
+            raise
+        except xc.XeroNotFoundError:
+            continue  # deleted in Xero since it was listed: the next import unlinks it
+        except xc.XeroError as exc:
+            engine._line(tag, link, "warning", engine.env._(
+                "Members of the Xero contact group not read: %(error)s. The next import tries again.",
+                error=exc.message), state="warning")
+            continue
+        members = {c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID")}
+        _apply_members(engine, tag, link, members)
+
+
+def _apply_members(engine, tag, link, members):
+    group_id = link.xero_id
+    # the members, and the contacts Odoo last knew in the group: bounded by the group, not the database
+    bindings = engine.Binding.search([
+        ("connection_id", "=", engine.connection.id), ("res_model", "=", "res.partner"), ("xero_id", "!=", False),
+        "|", ("xero_id", "in", sorted(members)), ("xero_group_ids", "ilike", group_id)])
+    unlinked = len(members - set(bindings.mapped("xero_id")))
+    if unlinked:
+        engine._line(tag, link, "skip", engine.env._(
+            "%(count)s member(s) of the Xero contact group are not linked to Odoo contacts: left alone.",
+            count=unlinked))
+    Partner = engine.env["res.partner"].with_context(active_test=False, xero_importing=True)
+    joined, left = {}, {}  # binding -> partner
+    for binding in bindings:
+        partner = Partner.browse(binding.res_id).exists()
+        in_xero = binding.xero_id in members
+        known = set((binding.xero_group_ids or "").split())
+        if not partner or in_xero == (group_id in known):
+            continue  # no change in Xero since Odoo last knew
+        # the link follows Xero: the next push compares Odoo's tags with what Xero really has
+        binding.xero_group_ids = " ".join(sorted(known | {group_id} if in_xero else known - {group_id})) or False
+        if (tag in partner.category_id) == in_xero:
+            continue  # both sides agree already
+        if binding.need_sync:
+            engine._line(partner, binding, "skip", engine.env._(
+                "Tag '%(tag)s' kept as in Odoo: the contact joined the Xero contact group in Xero, but its tags "
+                "were changed in Odoo since its last push; the next push sends Odoo's side.", tag=tag.name)
+                if in_xero else engine.env._(
+                "Tag '%(tag)s' kept as in Odoo: the contact left the Xero contact group in Xero, but its tags "
+                "were changed in Odoo since its last push; the next push sends Odoo's side.", tag=tag.name),
+                state="warning")
+            continue
+        (joined if in_xero else left)[binding] = partner
+    _write_tag(engine, tag, joined, True)
+    _write_tag(engine, tag, left, False)
+
+
+def _write_tag(engine, tag, partners_by_binding, added):
+    if not partners_by_binding:
+        return
+    partners = engine.env["res.partner"].with_context(active_test=False, xero_importing=True).union(
+        *partners_by_binding.values())
+    partners.write({"category_id": [(4 if added else 3, tag.id)]})
+    bindings = engine.Binding.union(*partners_by_binding)
+    bindings.need_sync = False  # the change came from Xero: nothing to send back
+    for binding, partner in partners_by_binding.items():
+        engine._line(partner, binding, "update", engine.env._(
+            "Added to tag '%(tag)s' (joined the Xero contact group in Xero).", tag=tag.name) if added
+            else engine.env._("Removed from tag '%(tag)s' (left the Xero contact group in Xero).", tag=tag.name))

@@ -311,6 +311,9 @@ class Mapper:
         """Further writes for ``records`` once they are in step with Xero, in the same run (hook;
         e.g. contact group membership)."""
 
+    def after_pull(self, engine):
+        """Hook: after an import (or Fetch & Match) of the entity, in the same run and log."""
+
     def check_result(self, record, result):
         """A warning about Xero's answer to a successful write (e.g. totals differ), or None."""
         return None

@@ -833,6 +833,13 @@ class XeroClient:
         groups = to_dict(data).get("ContactGroups") or []
         return groups[0] if groups else {}
 
+    def get_contact_group(self, group_id):
+        """One contact group with its members (``Contacts``: ContactID and Name): one call, whatever the
+        organisation holds (the list of groups leaves members out)."""
+        data, _h = self._call("get_contact_group", self.tenant_id, group_id)
+        groups = to_dict(data).get("ContactGroups") or []
+        return groups[0] if groups else {}
+
     def add_group_contacts(self, group_id, contact_ids, *, idempotency_key):
         """Add contacts to a contact group (Xero keeps members already there)."""
         body = accounting_models.Contacts(contacts=[accounting_models.Contact(contact_id=i) for i in contact_ids])
@@ -917,6 +924,7 @@ _METHOD_ENTITIES = {"get_organisations": "Organisation", "get_online_invoice": "
                     "update_manual_journal": "ManualJournals",
                     "create_contact_group": "ContactGroups", "update_contact_group": "ContactGroups",
                     "create_contact_group_contacts": "ContactGroups", "delete_contact_group_contact": "ContactGroups",
+                    "get_contact_group": "ContactGroups",
                     **{m: "TrackingCategories" for m in (
                         "create_tracking_category", "update_tracking_category", "delete_tracking_category",
                         "create_tracking_options", "update_tracking_options", "delete_tracking_options")}}

@@ -287,3 +287,100 @@ class TestContactGroups(_XeroWrites, AccountingXeroCase):
         warning = log.line_ids.filtered(lambda l: l.action == "warning")
         self.assertIn("Contact group 'Gone Soon' not updated in Xero", warning.message)
         self.assertEqual(partner.xero_sync_state, "synced")  # the contact itself is in Xero
+
+    # -- membership back from Xero ------------------------------------------------------
+    def xero_membership(self, group_id, add=(), remove=()):
+        """Change a group's members in Xero, as its user would."""
+        client = self.connection._client()
+        if add:
+            self._keys = getattr(self, "_keys", 0) + 1
+            client.add_group_contacts(group_id, list(add), idempotency_key=f"{self._testMethodName}-m{self._keys}")
+        for contact_id in remove:
+            client.remove_group_contact(group_id, contact_id)
+
+    def pushed_members(self, **tags_by_name):
+        """Partners with these tags, pushed (their groups' members in Xero)."""
+        partners = self.env["res.partner"]
+        for name, tags in tags_by_name.items():
+            partners |= self.make_partner(name, category_id=[(6, 0, tags.ids)])
+        partners.action_xero_sync()
+        return partners
+
+    def test_members_changed_in_xero_come_back_as_tags(self):
+        self.sandbox.seed(self.tenant_id, "ContactGroups", [{"Name": "VIP"}, {"Name": "Wholesale"}])
+        SyncEngine(self.connection).pull("contact_group")
+        vip = self.Tag.search([("name", "=", "VIP")])
+        ann, bob, carl = self.pushed_members(Ann=vip, Bob=self.Tag, Carl=vip)
+        self.assertEqual(self.members("VIP"), ["Ann", "Carl"])
+        [dora] = self.xero_write("Contacts", [{"Name": "Dora Only In Xero"}])
+        # in Xero: Bob and Dora join VIP, Carl leaves it
+        self.xero_membership(vip.xero_id, add=[bob.xero_id, dora["ContactID"]], remove=[carl.xero_id])
+        since = self.sandbox.last_seq()
+        log = SyncEngine(self.connection).pull("contact_group")
+        calls = self.api_requests(since)
+        # the list, then one read per linked group (2), never one per contact
+        self.assertEqual([(r["method"], r["path"].split("/api.xro/2.0/")[1].count("/")) for r in calls],
+                         [("GET", 0), ("GET", 1), ("GET", 1)], calls)
+        self.assertEqual(log.api_calls, 3)
+        self.assertEqual((ann.category_id, bob.category_id, carl.category_id), (vip, vip, self.Tag))
+        messages = {line.record_name: line.message for line in log.line_ids}
+        self.assertEqual(messages["Bob"], "Added to tag 'VIP' (joined the Xero contact group in Xero).")
+        self.assertEqual(messages["Carl"], "Removed from tag 'VIP' (left the Xero contact group in Xero).")
+        self.assertIn("1 member(s) of the Xero contact group are not linked", messages["VIP"])
+        self.assertNotIn("Ann", messages)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Dora Only In Xero")]))
+        self.assertEqual((bob | carl).mapped("xero_sync_state"), ["synced", "synced"])
+        # no echo: the next push sends nothing
+        since = self.sandbox.last_seq()
+        (ann | bob | carl).action_xero_sync()
+        self.assertFalse([r for r in self.api_requests(since) if r["method"] != "GET"])
+        self.assertEqual(self.members("VIP"), ["Ann", "Bob", "Dora Only In Xero"])
+        # read again with nothing changed: nothing changes
+        log = SyncEngine(self.connection).pull("contact_group")
+        self.assertFalse(log.line_ids.filtered(lambda l: l.action == "update"), log.line_ids.mapped("message"))
+
+    def test_an_odoo_side_change_wins_and_plain_import_reads_no_members(self):
+        self.sandbox.seed(self.tenant_id, "ContactGroups", [{"Name": "VIP"}])
+        SyncEngine(self.connection).pull("contact_group")
+        vip = self.Tag.search([("name", "=", "VIP")])
+        other = self.Tag.create({"name": "Local only"})
+        ann, bob = self.pushed_members(Ann=vip, Bob=self.Tag)
+        # both sides change: Bob joins VIP in Xero while his tags change in Odoo (not pushed yet)
+        self.xero_membership(vip.xero_id, add=[bob.xero_id])
+        bob.category_id = [(4, other.id)]
+        log = SyncEngine(self.connection).pull("contact_group")
+        self.assertEqual(bob.category_id, other)
+        line = log.line_ids.filtered(lambda l: l.record_name == "Bob")
+        self.assertEqual(line.state, "warning")
+        self.assertIn("Tag 'VIP' kept as in Odoo: the contact joined the Xero contact group in Xero, but its tags "
+                      "were changed in Odoo", line.message)
+        bob.action_xero_sync()  # Odoo's side goes to Xero
+        self.assertEqual(self.members("VIP"), ["Ann"])
+        # plain Import: tags are created, members are not read
+        self.env["xero.mapping"]._for(self.connection, "contact_group").import_mode = "import"
+        self.xero_membership(vip.xero_id, remove=[ann.xero_id])
+        since = self.sandbox.last_seq()
+        SyncEngine(self.connection).pull("contact_group")
+        self.assertEqual(len(self.api_requests(since)), 1)
+        self.assertEqual(ann.category_id, vip)
+
+    def test_a_whole_import_tags_contacts_new_from_xero(self):
+        self.sandbox.seed(self.tenant_id, "ContactGroups", [{"Name": "VIP"}])
+        [eve] = self.xero_write("Contacts", [{"Name": "Eve From Xero"}])
+        group_id = self.groups()["VIP"]["ContactGroupID"]
+        self.xero_membership(group_id, add=[eve["ContactID"]])
+        Mapping = self.env["xero.mapping"]
+        job = self.env["xero.sync.job"]._queue({
+            "connection_id": self.connection.id, "direction": "import", "trigger": "manual",
+            "mapping_ids": [(6, 0, (Mapping._for(self.connection, "contact_group")
+                                    | Mapping._for(self.connection, "contact")).ids)]})
+        self.assertEqual(job._steps(), [("contact", "import"), ("contact_group", "import")])
+        self.env["xero.sync.job"]._cron_run_queued()
+        self.assertEqual(job.state, "done", job.message)
+        partner = self.linked("res.partner", eve["ContactID"])
+        self.assertEqual(partner.category_id.name, "VIP")  # groups are read after contacts: Eve is linked by then
+        # Fetch & Match reads the members too
+        self.xero_membership(group_id, remove=[eve["ContactID"]])
+        log = SyncEngine(self.connection).fetch_and_match("contact_group")
+        self.assertFalse(partner.category_id)
+        self.assertIn("Removed from tag 'VIP'", log.line_ids.filtered(lambda l: l.res_model == "res.partner").message)
