@@ -422,6 +422,20 @@ class XeroSyncSchedule(models.Model):
             elif schedule.interval_minutes < 5:
                 raise ValidationError(_("Run at most every 5 minutes (Xero allows 60 calls a minute)."))
 
+    def _claim_first_run(self):
+        """Record the schedule's first run, in a transaction of its own, and return it (the first
+        server to get here sets it; the others read it).  Written from the run's own transaction,
+        the row would be flushed at the run's first commit, after its first write to Xero: when a
+        second server ran another of the schedule's crons meanwhile, that commit failed on the
+        concurrent update and the run was lost after Xero had applied it."""
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            cr.execute("UPDATE xero_sync_schedule SET first_run = now() AT TIME ZONE 'UTC' "
+                       "WHERE id = %s AND first_run IS NULL", (self.id,))
+            cr.execute("SELECT first_run FROM xero_sync_schedule WHERE id = %s", (self.id,))
+            first_run = cr.fetchone()[0]
+        return first_run
+
     def _parsed_times(self):
         result = []
         for part in (self.times or "").replace(";", ",").split(","):
@@ -491,14 +505,12 @@ class XeroSyncSchedule(models.Model):
         schedule = self.browse(schedule_id).exists()
         if not schedule or not schedule.active or schedule.connection_id.state != "connected":
             return False
-        now = fields.Datetime.now()
-        if not schedule.first_run:
-            schedule.first_run = now
+        first_run = schedule.first_run or schedule._claim_first_run()
         values = {"connection_id": schedule.connection_id.id, "mapping_ids": [(6, 0, schedule.mapping_ids.ids)],
                   "direction": schedule.direction, "trigger": "cron", "schedule_id": schedule.id,
                   "user_id": self.env.ref("base.user_root").id}
         if schedule.start_from == "first":
-            values.update(window="range", date_from=schedule.first_run)
+            values.update(window="range", date_from=first_run)
         job = self.env["xero.sync.job"].sudo().create(values)
         job.state = "running"
         return job._run()
