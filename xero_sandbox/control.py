@@ -77,6 +77,7 @@ class Control:
             ("POST", r"tenants/([^/]+)/([^/]+)/bulk", self.bulk_seed),
             ("DELETE", r"tenants/([^/]+)/([^/]+)", self.wipe),
             ("GET", r"requests", self.requests),
+            ("GET", r"requests/last", lambda req: {"seq": self.app.log.last_seq()}),
             ("DELETE", r"requests", self.clear_requests),
             ("GET", r"limits", self.limits),
             ("POST", r"limits", self.set_limits),

@@ -51,6 +51,11 @@ class RequestLog:
             return [e for e in self._entries
                     if e["seq"] > since and (not path_prefix or e["path"].startswith(path_prefix))]
 
+    def last_seq(self):
+        """The sequence number of the newest request (0 before the first; clearing keeps it)."""
+        with self.lock:
+            return self._seq
+
     def clear(self):
         with self.lock:
             self._entries.clear()

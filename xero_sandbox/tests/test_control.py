@@ -8,6 +8,7 @@ from pathlib import Path
 import requests
 
 from xero_sandbox import SandboxServer
+from xero_sandbox.control_client import SandboxControl
 from xero_sandbox.wire import Request
 
 from .conftest import REDIRECT_URI, Sandbox, contacts_body
@@ -128,6 +129,20 @@ def test_request_log_redacts_secrets(sandbox, app, tokens, raw):
     assert sandbox.log(since=seq, path_prefix="/api.xro") == [api_entry]
     sandbox.call("DELETE", "requests")
     assert sandbox.call("GET", "requests")["requests"] == []
+
+
+def test_request_log_last_seq(sandbox, tokens, raw):
+    """The newest sequence number without the log (and its bodies); clearing keeps counting."""
+    raw("PUT", "Contacts", json=contacts_body("Counted"))
+    raw("GET", "Contacts")
+    last = sandbox.call("GET", "requests/last")["seq"]
+    assert last == max(e["seq"] for e in sandbox.log(path_prefix=None))
+    assert SandboxControl(sandbox.url).last_seq() == last and sandbox.log(since=last, path_prefix=None) == []
+    sandbox.call("DELETE", "requests")
+    assert sandbox.call("GET", "requests/last")["seq"] == last
+    raw("GET", "Contacts")
+    assert [e["seq"] for e in sandbox.log(since=last, path_prefix=None)] == [last + 1]
+    assert sandbox.call("GET", "requests/last")["seq"] == last + 1
 
 
 def test_limits_settings(sandbox):
