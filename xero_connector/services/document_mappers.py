@@ -983,11 +983,7 @@ class ReceiptMapper(DocumentMapper):
             raise MappingError(_("%(move)s is a receipt: Xero records it as money received into a bank account, "
                                  "so it must be fully paid in Odoo first (its payment journal gives the account).",
                                  move=move.display_name))
-        account = self.connection.xero_account_ids.filtered(lambda a: a.journal_id == journal and a.active)[:1]
-        if not account:
-            raise MappingError(_("The journal %(journal)s is not mapped to a Xero bank account. Map it in Xero › "
-                                 "Configuration › Chart of Accounts.", journal=journal.display_name))
-        return {"Code": account.code} if account.code else {"AccountID": account.xero_id}
+        return xero_bank_account(self, journal)
 
     @mapping("state", "payment_state")
     def status(self, move):

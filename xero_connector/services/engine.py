@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import re
-import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -63,13 +62,6 @@ def _ichunks(iterable, size):
     if chunk:
         yield chunk
 
-
-def _is_uuid(value):
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _where_quote(value):
@@ -890,7 +882,6 @@ class SyncEngine:
     def _iter_ids(self, mapper, ids, params):
         """Just these Xero records: the list's IDs filter where Xero has one, else ``where`` filters
         on the id (CreditNotes, ...), 40 ids a call."""
-        ids = [str(uuid.UUID(str(i))) for i in ids if _is_uuid(i)]
         yield from self.client.iter_ids(mapper.entity, mapper.id_key, ids, **params)
 
     def _import_chunk(self, chunk, mode):

@@ -652,8 +652,7 @@ class XeroClient:
     # -- accounting ----------------------------------------------------------
     def get_organisation(self):
         data, _h = self._call("get_organisations", self.tenant_id)
-        orgs = to_dict(data).get("Organisations") or []
-        return orgs[0] if orgs else {}
+        return _first(data, "Organisations")
 
     def get_page(self, entity, page=1, **params):
         """One page of an entity as a list of dicts (PAGE_SIZE records a page);
@@ -687,7 +686,7 @@ class XeroClient:
         """Just these records: the list's IDs filter where Xero has one (paged), else ``where``
         filters on the id (CreditNotes, Payments, ...), 40 ids a call; ids that are not GUIDs are
         left out."""
-        ids = [str(i) for i in ids if _is_guid(i)]
+        ids = [str(uuid.UUID(str(i))) for i in ids if _is_guid(i)]
         if not ids:
             return
         if ENTITIES[entity].get("ids_filter"):
@@ -760,15 +759,13 @@ class XeroClient:
         """Add (subscribe the organisation to) a currency: ``PUT /Currencies``; returns Xero's echo."""
         body = to_model("Currency", {"Code": code})
         data, _h = self._call("create_currency", self.tenant_id, body, idempotency_key=idempotency_key)
-        currencies = to_dict(data).get("Currencies") or []
-        return currencies[0] if currencies else {}
+        return _first(data, "Currencies")
 
     def delete_payment(self, payment_id, *, idempotency_key):
         body = accounting_models.PaymentDelete(status="DELETED")
         data, _h = self._call("delete_payment", self.tenant_id, payment_id, body,
                               idempotency_key=idempotency_key)
-        payments = to_dict(data).get("Payments") or []
-        return payments[0] if payments else {}
+        return _first(data, "Payments")
 
     # -- attachments (files of documents) -----------------------------------------
     def list_attachments(self, entity, xero_id):
@@ -799,8 +796,7 @@ class XeroClient:
         extra = {"include_online": bool(include_online)} if online and include_online else {}
         data, _h = self._call(f"create_{name}_attachment_by_file_name", self.tenant_id, xero_id, file_name,
                               content, idempotency_key=idempotency_key, **extra)
-        attachments = to_dict(data).get("Attachments") or []
-        return attachments[0] if attachments else {}
+        return _first(data, "Attachments")
 
     def tracking(self, action, category_id=None, option_id=None, *, idempotency_key=None, **values):
         """Create, update or delete a tracking category (no ``option_id``) or option:
@@ -813,8 +809,7 @@ class XeroClient:
         method = f"{action}_tracking_{'options' if option else 'category'}"
         extra = {"idempotency_key": idempotency_key} if idempotency_key and action != "delete" else {}
         data, _h = self._call(method, self.tenant_id, *ids, *([model] if model is not None else []), **extra)
-        found = to_dict(data).get("Options" if option else "TrackingCategories") or []
-        return found[0] if found else {}
+        return _first(data, "Options" if option else "TrackingCategories")
 
     def write_contact_group(self, group, *, idempotency_key):
         """Create (no ``ContactGroupID``) or update one contact group; Xero's echo.  Xero takes no
@@ -830,15 +825,13 @@ class XeroClient:
         except XeroValidationError as exc:
             return dict(group, StatusAttributeString="ERROR",
                         ValidationErrors=[{"Message": m} for m in exc.messages or [exc.message]])
-        groups = to_dict(data).get("ContactGroups") or []
-        return groups[0] if groups else {}
+        return _first(data, "ContactGroups")
 
     def get_contact_group(self, group_id):
         """One contact group with its members (``Contacts``: ContactID and Name): one call, whatever the
         organisation holds (the list of groups leaves members out)."""
         data, _h = self._call("get_contact_group", self.tenant_id, group_id)
-        groups = to_dict(data).get("ContactGroups") or []
-        return groups[0] if groups else {}
+        return _first(data, "ContactGroups")
 
     def add_group_contacts(self, group_id, contact_ids, *, idempotency_key):
         """Add contacts to a contact group (Xero keeps members already there)."""
@@ -854,6 +847,12 @@ class XeroClient:
         if not spec.get("delete"):
             raise ValueError(f"Xero does not delete {entity}")
         self._call(spec["delete"], self.tenant_id, xero_id)
+
+
+def _first(data, envelope):
+    """The first record of an SDK answer's ``envelope`` list (``{}`` when Xero sent none)."""
+    records = to_dict(data).get(envelope) or []
+    return records[0] if records else {}
 
 
 def _is_guid(value):
